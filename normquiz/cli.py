@@ -7,10 +7,26 @@ them, so ``normquiz --help`` and ``normquiz validate`` stay fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from normquiz import __version__
+
+CONTENT_ENV = "NORMQUIZ_CONTENT"
+QUESTION_TYPE_CHOICES = (
+    "single_choice", "multiple_choice", "true_false", "numeric",
+    "short_answer", "ordering", "open", "computed", "all",
+)
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr, with an exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,8 +38,118 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"normquiz {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    content = argparse.ArgumentParser(add_help=False)
+    content.add_argument(
+        "--content", action="append", metavar="DIR", dest="content",
+        default=argparse.SUPPRESS,
+        help=f"an extra folder of question files (repeatable; also ${CONTENT_ENV}, "
+             f"folders separated by {os.pathsep!r})")
+    parser.add_argument("--content", action="append", metavar="DIR", dest="content", default=[],
+                        help=f"an extra folder of question files (repeatable; also ${CONTENT_ENV})")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", parents=[content], help="check question files",
+        description="Check question files and report every problem as file:line:column. "
+                    "Exit status: 0 valid, 1 invalid, 2 usage error.")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files or folders (default: the built-in bank and --content folders)")
+    validate.set_defaults(handler=_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of question files")
+    schema.set_defaults(handler=_schema)
+
+    new = commands.add_parser("new", help="write a commented template question file")
+    new.add_argument("path", metavar="PATH", help="the file to create (never overwritten)")
+    new.add_argument("--type", dest="question_type", choices=QUESTION_TYPE_CHOICES,
+                     default="single_choice", metavar="T",
+                     help="question type, or 'all' for one of each (default: single_choice)")
+    new.set_defaults(handler=_new)
+
+    export = commands.add_parser("export", parents=[content],
+                                 help="write the bank as a study guide")
+    export.add_argument("--format", choices=("markdown",), default="markdown")
+    export.add_argument("--level", choices=("basic", "intermediate", "advanced"), action="append",
+                        help="only questions of this level (repeatable)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=_export)
     return parser
+
+
+def content_dirs(args: argparse.Namespace) -> list[Path]:
+    """The extra question folders: ``--content`` options, then ``$NORMQUIZ_CONTENT``."""
+    from_env = [part for part in os.environ.get(CONTENT_ENV, "").split(os.pathsep) if part]
+    folders = [Path(folder) for folder in [*getattr(args, "content", []), *from_env]]
+    for folder in folders:
+        if not folder.is_dir():
+            raise CommandError(f"content folder {str(folder)!r} does not exist", exit_code=2)
+    return folders
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from normquiz.bank import LEVELS, QUESTION_TYPES, load_bank, load_paths
+
+    if args.paths:
+        missing = [path for path in args.paths if not Path(path).exists()]
+        if missing:
+            raise CommandError(f"no such file or folder: {missing[0]}", exit_code=2)
+        result = load_paths(args.paths)
+    else:
+        result = load_bank(content_dirs(args))
+    for problem in result.problems:
+        print(problem)
+    for report in result.skipped_files:
+        print(f"skipped {report.path}: nothing in it could be loaded")
+    levels, types = result.counts("level"), result.counts("type")
+    per_level = ", ".join(f"{level} {levels[level]}" for level in LEVELS)
+    per_type = ", ".join(f"{kind} {types[kind]}" for kind in QUESTION_TYPES if types[kind])
+    problems = len(result.problems)
+    print(f"{len(result.files)} files, {len(result.questions)} questions "
+          f"({per_level}; {per_type or 'no types'}), "
+          f"{problems} problem{'s' if problems != 1 else ''}")
+    return 0 if result.ok else 1
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from normquiz.bank.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from normquiz.bank.templates import template_file
+
+    path = Path(args.path)
+    if path.exists():
+        raise CommandError(f"{path} already exists: choose another name (it is never overwritten)")
+    text = template_file(args.question_type, topic_slug=path.stem)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+    print(f"wrote {path}; check it with: normquiz validate {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from normquiz.bank import load_bank
+    from normquiz.bank.export import export_markdown
+
+    result = load_bank(content_dirs(args))
+    for problem in result.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    text = export_markdown(result, levels=args.level)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
+    print(f"wrote {len(result.questions)} questions to {args.output}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,7 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:  # pragma: no cover - every subcommand sets one
         parser.error(f"unknown command {args.command!r}")
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except CommandError as error:
+        print(f"normquiz {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,66 @@
+"""The bank as a Markdown study guide, for reading away from the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from normquiz.bank import model as m
+from normquiz.bank.checking import expected_answer
+from normquiz.bank.loader import LoadResult
+
+EXPORT_SEED = 0  # computed questions show the instance drawn from this seed
+
+
+def export_markdown(result: LoadResult, *, levels: Iterable[str] | None = None) -> str:
+    """Questions grouped by topic, each with its answer, explanation and references."""
+    wanted = set(levels) if levels else set(m.LEVELS)
+    lines = ["# normquiz study guide", ""]
+    current_topic = None
+    number = 0
+    for question in result.questions:
+        if question.level not in wanted:
+            continue
+        source = result.sources.get(question.id)
+        topic = source.topic if source else "Questions"
+        if topic != current_topic:
+            lines += [f"## {topic}", ""]
+            current_topic = topic
+        number += 1
+        lines += question_markdown(question, number)
+    if number == 0:
+        lines.append("No questions match.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def question_markdown(question: m.QuestionBase, number: int) -> list[str]:
+    instance = None
+    prompt = question.prompt
+    explanation = question.explanation
+    if isinstance(question, m.ComputedQuestion):
+        from normquiz.bank.generators import generate
+
+        instance = generate(question, EXPORT_SEED)
+        prompt, explanation = instance.prompt, instance.explanation
+    lines = [f"### {number}. `{question.id}`", "",
+             f"*{question.level} · {question.type.replace('_', ' ')} · {', '.join(question.tags)}*",
+             "", prompt.strip(), ""]
+    if isinstance(question, (m.SingleChoiceQuestion, m.MultipleChoiceQuestion)):
+        for choice in question.choices:
+            mark = "x" if choice.correct else " "
+            feedback = f" — {choice.feedback}" if choice.feedback else ""
+            lines.append(f"- [{mark}] {choice.text}{feedback}")
+        lines.append("")
+    elif isinstance(question, m.OpenQuestion):
+        lines += ["Key points:", "", *(f"- {point}" for point in question.key_points), ""]
+    answer = expected_answer(question, instance)
+    if "\n" in answer:
+        lines += ["**Answer:**", "", answer.strip(), ""]
+    else:
+        lines += [f"**Answer:** {answer}", ""]
+    if instance is not None:
+        lines += ["**Worked solution:**", "", instance.worked_solution.strip(), ""]
+    lines += ["**Why:**", "", explanation.strip(), ""]
+    if question.references:
+        lines += ["**References:**", "", *(f"- {reference}" for reference in question.references), ""]
+    return lines
+

@@ -1,0 +1,171 @@
+r"""Backward passes of batch norm (training mode) and layer norm.
+
+Derivation (as in karpathy/llm.c, ``doc/layernorm``). Along the normalized
+axis, with ``n`` values per statistic::
+
+    mean = sum(x) / n
+    var  = sum((x - mean)^2) / n
+    rstd = 1 / sqrt(var + eps)
+    xhat = (x - mean) * rstd
+    y    = weight * xhat + bias
+
+Backwards, given ``dy = dL/dy``:
+
+* ``dbias = sum(dy)`` and ``dweight = sum(dy * xhat)``, summed over every axis
+  the parameter is shared across (the rows for layer norm; the batch and
+  spatial axes for batch norm).
+* ``dxhat = dy * weight``.
+* ``xhat_i`` depends on ``x_j`` three ways: directly, through ``mean`` and
+  through ``rstd``. With ``d mean / d x_j = 1/n`` and
+  ``d rstd / d x_j = -rstd^3 (x_j - mean) / n = -rstd^2 xhat_j / n``::
+
+      d xhat_i / d x_j = rstd * (delta_ij - 1/n - xhat_i * xhat_j / n)
+
+  so, summing ``dxhat_i`` times that over ``i``::
+
+      dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+
+  the means taken along the normalized axis. The two means are the
+  projections of ``dxhat`` on the constant direction and on ``xhat``, which
+  the forward pass removed, so ``dx`` sums to zero along the normalized axis
+  (and is orthogonal to ``xhat``).
+
+For a masked batch norm the sums and means run over the valid positions only
+(``n`` is their count); padded outputs are constant zeros, so their ``dy``
+is ignored and their ``dx`` is 0.
+
+Unlike llm.c, which caches ``mean`` and ``rstd`` from the forward pass,
+these functions are stateless and recompute them from ``x`` with the same
+kernels as the forward (see docs/core.md for the trade-off).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from normquiz.core import _checks
+from normquiz.core.functional import per_channel_affine
+from normquiz.core.moments import normalize_rows
+from normquiz.core.statistics import batch_statistics
+
+__all__ = ["batch_norm_backward", "layer_norm_backward"]
+
+
+def _gradient(dy: Any, x: np.ndarray, function: str) -> np.ndarray:
+    """Validate the upstream gradient: x's shape, cast to x's computation dtype."""
+    grad = np.asarray(dy)
+    if grad.dtype.kind not in "fiub":
+        raise ValueError(f"{function}: dy must hold real numbers, got an array of dtype {grad.dtype}.")
+    if grad.shape != x.shape:
+        raise ValueError(
+            f"{function}: dy has shape {grad.shape} but x has shape {x.shape}; dy is the "
+            "gradient of the loss with respect to the layer's output, so the shapes must match."
+        )
+    return grad.astype(x.dtype, copy=False)
+
+
+def _dx_from_dxhat(
+    dxhat: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, axes: int | tuple[int, ...], count: int
+) -> np.ndarray:
+    """``dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))``, means over ``axes``."""
+    mean_dxhat = np.sum(dxhat, axis=axes, keepdims=True) / count
+    mean_dxhat_xhat = np.sum(dxhat * xhat, axis=axes, keepdims=True) / count
+    return rstd * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat)
+
+
+def layer_norm_backward(
+    dy: Any, x: Any, normalized_shape: Any, weight: Any = None, eps: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    r"""Gradients of ``layer_norm(x, normalized_shape, weight, bias, eps)``.
+
+    .. math:: dx = \mathrm{rstd} \left(\hat{dx} - \overline{\hat{dx}}
+              - \hat{x}\, \overline{\hat{dx}\,\hat{x}}\right), \quad \hat{dx} = dy \cdot \mathrm{weight}
+
+    with the means over the trailing ``normalized_shape`` axes (see the module
+    docstring for the derivation). The bias does not change ``dx``, so it is
+    not an argument.
+
+    Args:
+        dy: gradient of the loss w.r.t. the output, x's shape.
+        x: the forward input ``(*, *normalized_shape)``.
+        normalized_shape, weight, eps: as passed to the forward.
+
+    Returns:
+        ``(dx, dweight, dbias)``: dx of x's shape and dtype; dweight and dbias
+        of shape ``normalized_shape`` (summed over the leading axes), or None
+        when ``weight`` is None (no affine parameters), as PyTorch leaves them.
+    """
+    x, out_dtype = _checks.float_input(x)
+    shape = _checks.normalized_shape_tuple(normalized_shape, x, "layer_norm_backward")
+    grad = _gradient(dy, x, "layer_norm_backward")
+    weight = _checks.optional_parameter(
+        weight, shape, "weight", f"element of normalized_shape {shape}", x.dtype
+    )
+    eps = _checks.positive_eps(eps, "layer_norm_backward")
+    size = math.prod(shape)
+    grad = grad.reshape(-1, size)
+    xhat, _, var = normalize_rows(x.reshape(-1, size), eps, statistics=True)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)[:, None]
+    dweight = dbias = None
+    dxhat = grad
+    if weight is not None:
+        dbias = grad.sum(axis=0).reshape(shape).astype(out_dtype, copy=False)
+        dweight = (grad * xhat).sum(axis=0).reshape(shape).astype(out_dtype, copy=False)
+        dxhat = grad * weight.reshape(size)
+    dx = _dx_from_dxhat(dxhat, xhat, rstd, 1, size)
+    return dx.reshape(x.shape).astype(out_dtype, copy=False), dweight, dbias
+
+
+def batch_norm_backward(
+    dy: Any, x: Any, weight: Any = None, eps: float = 1e-5, *, mask: Any = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    r"""Gradients of training-mode ``batch_norm(x, weight=weight, bias=..., training=True, eps=eps, mask=mask)``.
+
+    .. math:: dx = \mathrm{rstd} \left(\hat{dx} - \overline{\hat{dx}}
+              - \hat{x}\, \overline{\hat{dx}\,\hat{x}}\right), \quad \hat{dx} = dy \cdot \mathrm{weight}
+
+    with the means per channel over axes ``(0, 2, 3, ...)`` (the valid
+    positions only, when masked). Running buffers do not take part in the
+    gradient: in training the output depends on x through the batch statistics.
+
+    Args:
+        dy: gradient of the loss w.r.t. the output, x's shape.
+        x: the forward input ``(N, C, *spatial)``.
+        weight, eps, mask: as passed to the forward.
+
+    Returns:
+        ``(dx, dweight, dbias)``: dx of x's shape and dtype (0 at padded
+        positions); dweight and dbias of shape ``(C,)``, or None when
+        ``weight`` is None.
+    """
+    x, out_dtype = _checks.channel_input(x, "batch_norm_backward")
+    grad = _gradient(dy, x, "batch_norm_backward")
+    channels = x.shape[1]
+    valid = _checks.boolean_mask(mask, x.shape, "batch_norm_backward")
+    weight = _checks.optional_parameter(
+        weight, (channels,), "weight", f"channel (axis 1 of an input of shape {x.shape})", x.dtype
+    )
+    eps = _checks.positive_eps(eps, "batch_norm_backward")
+    mean, var, count, _ = batch_statistics(x, valid, "batch_norm_backward")
+    rstd = 1.0 / np.sqrt(var + eps)
+    with np.errstate(invalid="ignore", over="ignore"):  # padding may hold inf/nan
+        xhat = per_channel_affine(x, rstd, None, center=mean)
+    if valid is not None:
+        padded = ~np.expand_dims(valid, 1)
+        np.copyto(xhat, 0, where=padded)
+        grad = np.where(padded, 0, grad).astype(x.dtype, copy=False)
+    axes = (0,) + tuple(range(2, x.ndim))
+    per_channel_shape = (1, channels) + (1,) * (x.ndim - 2)
+    dweight = dbias = None
+    dxhat = grad
+    if weight is not None:
+        dbias = grad.sum(axis=axes).astype(out_dtype, copy=False)
+        dweight = (grad * xhat).sum(axis=axes).astype(out_dtype, copy=False)
+        dxhat = grad * weight.reshape(per_channel_shape)
+    dx = _dx_from_dxhat(dxhat, xhat, rstd.astype(x.dtype).reshape(per_channel_shape), axes, count)
+    if valid is not None:
+        np.copyto(dx, 0, where=padded)
+    return dx.astype(out_dtype, copy=False), dweight, dbias

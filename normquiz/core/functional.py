@@ -1,0 +1,362 @@
+"""Forward passes of the normalization layers, mirroring ``torch.nn.functional``.
+
+Same names, argument order, defaults and numbers as PyTorch; NumPy arrays in
+and out (float32 stays float32, float64 stays float64). Statistics come from
+``normquiz.core.statistics`` / ``moments``; this module only validates,
+normalizes and applies the affine parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from normquiz.core import _checks
+from normquiz.core.moments import normalize_rows, rows_per_block
+from normquiz.core.statistics import batch_statistics, group_rows, instance_rows
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
+
+#: Use materialized parameter tiles once there are at least this many blocks.
+TILE_MIN_BLOCKS = 4
+
+
+def _per_channel(x_shape: tuple[int, ...]) -> Callable[[], str]:
+    """The "one value per ..." phrase of shape errors, built only if one is raised."""
+    return lambda: f"channel (axis 1 of an input of shape {tuple(x_shape)})"
+
+
+def per_channel_affine(
+    x: np.ndarray,
+    scale: np.ndarray,
+    shift: np.ndarray | None,
+    *,
+    center: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``(x - center) * scale + shift`` with one float64 value per channel (axis 1) of ``x``.
+
+    Runs over cache-sized blocks of samples, so the passes over a block hit
+    the cache instead of memory. ``x - center`` is computed first, in x's
+    dtype: ``center`` is split into a part representable in that dtype
+    (``hi``, whose subtraction from nearby values is exact) and the rest
+    (``lo``), which is folded into ``shift``; so a float32 channel sitting at
+    1e6 is centred as accurately as in float64, and a constant channel gives
+    exactly ``shift``. ``out`` may be ``x`` itself.
+    """
+    samples, channels = x.shape[:2]
+    dtype = x.dtype
+    # (N, C) keeps each channel vector along the contiguous axis; (N, C, S)
+    # broadcasts (C, 1) over each channel's contiguous run of S positions.
+    view = x if x.ndim == 2 else x.reshape(samples, channels, -1)
+    param_shape = (channels,) if x.ndim == 2 else (channels, 1)
+    params = []
+    if center is not None:
+        hi = center.astype(dtype)
+        lo = center - hi
+        if np.any(lo):
+            shift = (0.0 if shift is None else shift) - lo * scale
+        params.append(hi)
+    params.append(np.asarray(scale).astype(dtype))
+    if shift is not None:
+        params.append(np.asarray(shift).astype(dtype))
+    step = rows_per_block(view[0].size)
+    rows = min(step, samples)
+    params = [p.reshape(param_shape) for p in params]
+    tiled = samples >= TILE_MIN_BLOCKS * step
+    if tiled:
+        # Same-shape operands run faster than broadcast ones (see moments.broadcast_tile).
+        params = [np.broadcast_to(p, (rows,) + view.shape[1:]).copy() for p in params]
+    result = np.empty(view.shape, dtype) if out is None else out.reshape(view.shape)
+    for start in range(0, samples, step):
+        block, out_block = view[start : start + step], result[start : start + step]
+        block_params = [p[: block.shape[0]] for p in params] if tiled else params
+        if center is not None:
+            np.subtract(block, block_params[0], out=out_block)
+            out_block *= block_params[1]
+        else:
+            np.multiply(block, block_params[0], out=out_block)
+        if shift is not None:
+            out_block += block_params[-1]
+    return result.reshape(x.shape)
+
+
+def _normalize_channels(
+    x: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float,
+    weight: np.ndarray | None,
+    bias: np.ndarray | None,
+) -> np.ndarray:
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel, all folded into one pass."""
+    scale = 1.0 / np.sqrt(var + eps)
+    if weight is not None:
+        scale = scale * weight
+    return per_channel_affine(x, scale, bias, center=mean)
+
+
+def _update_running(buffer: np.ndarray, momentum: float, batch_value: np.ndarray) -> None:
+    """``buffer = (1 - momentum) * buffer + momentum * batch_value``, in place (PyTorch's rule)."""
+    np.copyto(buffer, (1.0 - momentum) * buffer + momentum * batch_value, casting="same_kind")
+
+
+def batch_norm(
+    x: Any,
+    running_mean: np.ndarray | None = None,
+    running_var: np.ndarray | None = None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+    *,
+    mask: Any = None,
+) -> np.ndarray:
+    r"""Batch normalization over the channel axis (axis 1), as ``torch.nn.functional.batch_norm``.
+
+    .. math:: y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \mathrm{weight} + \mathrm{bias}
+
+    Statistics are per channel, over axes ``(0, 2, 3, ...)``: the batch and
+    every spatial position. With ``training=True`` they are the batch's own
+    mean and *biased* variance, and, if running buffers are given, those are
+    updated in place with the *unbiased* variance:
+    ``running = (1 - momentum) * running + momentum * batch_stat``. With
+    ``training=False`` the running buffers are used instead (they are required).
+
+    Args:
+        x: ``(N, C)`` or ``(N, C, *spatial)``.
+        running_mean, running_var: ``(C,)`` float arrays, or both None.
+        weight, bias: ``(C,)`` affine parameters (gamma, beta), or None.
+        training: use (and record) batch statistics rather than the running ones.
+        momentum: weight of the new batch in the running averages, in [0, 1].
+        eps: added to the variance; must be > 0 in training.
+        mask: boolean, x's shape without axis 1 (``(N,)``, ``(N, L)``, ...);
+            True marks a valid position. Statistics (and the unbiased
+            correction) use the valid positions only, and padded positions of
+            the output are 0, whatever the padding held, so padding stays
+            padding and never leaks into the next layer. (Not in PyTorch.)
+
+    Returns:
+        An array of x's shape and dtype.
+
+    Raises:
+        ValueError: wrong ndim; weight, bias or running-buffer shape; a
+            training batch with one value per channel; eps <= 0 in training;
+            a mask of the wrong shape or dtype, or one with no valid position.
+    """
+    x, out_dtype = _checks.channel_input(x, "batch_norm")
+    channels = x.shape[1]
+    meaning = _per_channel(x.shape)
+    valid = _checks.boolean_mask(mask, x.shape, "batch_norm")
+    running_mean, running_var = _checks.running_buffers(
+        running_mean, running_var, channels, updated=bool(training), function="batch_norm", meaning=meaning
+    )
+    weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, np.dtype(np.float64))
+    bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, np.dtype(np.float64))
+    eps = _checks.positive_eps(eps, "batch_norm", allow_zero=not training)
+    centered = None
+    if training:
+        if running_mean is not None:
+            momentum = _checks.momentum_value(momentum, "batch_norm")
+        if valid is None and x.ndim == 2:
+            # (N, C): the statistics pass leaves x - center in the output buffer,
+            # which then only needs scaling and shifting (two passes, not three).
+            centered = np.empty_like(x)
+        mean, var, count, center = batch_statistics(x, valid, "batch_norm", centered=centered)
+        if running_mean is not None:
+            _update_running(running_mean, momentum, mean)
+            _update_running(running_var, momentum, var * (count / (count - 1)))
+    else:
+        if running_mean is None:
+            raise ValueError(
+                "batch_norm with training=False normalizes with running_mean and running_var, "
+                "but neither was given; pass both, or training=True to use the batch's statistics."
+            )
+        mean, var = running_mean.astype(np.float64), running_var.astype(np.float64)
+    if centered is not None:
+        scale = 1.0 / np.sqrt(var + eps)
+        if weight is not None:
+            scale *= weight
+        shift = bias
+        if center is not mean:  # several blocks: centered holds x - center, not x - mean
+            shift = (0.0 if bias is None else bias) - (mean - center) * scale
+        return per_channel_affine(centered, scale, shift, out=centered).astype(out_dtype, copy=False)
+    if valid is None:
+        return _normalize_channels(x, mean, var, eps, weight, bias).astype(out_dtype, copy=False)
+    with np.errstate(invalid="ignore", over="ignore"):  # padding may hold inf/nan; it is zeroed below
+        out = _normalize_channels(x, mean, var, eps, weight, bias)
+    np.copyto(out, 0, where=~np.expand_dims(valid, 1))
+    return out.astype(out_dtype, copy=False)
+
+
+def layer_norm(
+    x: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5
+) -> np.ndarray:
+    r"""Layer normalization over the trailing ``normalized_shape`` dims, as ``torch.nn.functional.layer_norm``.
+
+    .. math:: y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \mathrm{weight} + \mathrm{bias}
+
+    Mean and biased variance are taken over the last ``len(normalized_shape)``
+    axes, separately for every leading index (each token, each sample): no
+    statistic crosses the batch, so train and eval behave the same.
+
+    Args:
+        x: ``(*, *normalized_shape)``.
+        normalized_shape: int or tuple, equal to the trailing dims of x.
+        weight, bias: arrays of shape ``normalized_shape`` (elementwise affine), or None.
+        eps: added to the variance, > 0.
+
+    Returns:
+        An array of x's shape and dtype.
+    """
+    x, out_dtype = _checks.float_input(x)
+    shape = _checks.normalized_shape_tuple(normalized_shape, x, "layer_norm")
+    meaning = lambda: f"element of normalized_shape {shape}"  # noqa: E731 (built only on error)
+    weight = _checks.optional_parameter(weight, shape, "weight", meaning, x.dtype)
+    bias = _checks.optional_parameter(bias, shape, "bias", meaning, x.dtype)
+    eps = _checks.positive_eps(eps, "layer_norm")
+    size = math.prod(shape)
+    out, _, _ = normalize_rows(
+        x.reshape(-1, size),
+        eps,
+        weight=None if weight is None else weight.reshape(size),
+        bias=None if bias is None else bias.reshape(size),
+    )
+    return out.reshape(x.shape).astype(out_dtype, copy=False)
+
+
+def rms_norm(x: Any, normalized_shape: Any, weight: Any = None, eps: float | None = None) -> np.ndarray:
+    r"""Root-mean-square normalization over the trailing dims, as ``torch.nn.functional.rms_norm``.
+
+    .. math:: y = \frac{x}{\sqrt{\mathrm{E}[x^2] + \epsilon}} * \mathrm{weight}
+
+    The mean square is taken over the last ``len(normalized_shape)`` axes;
+    nothing is subtracted (no re-centring) and there is no bias.
+
+    Args:
+        x: ``(*, *normalized_shape)``.
+        normalized_shape: int or tuple, equal to the trailing dims of x.
+        weight: array of shape ``normalized_shape``, or None.
+        eps: added to the mean square; None means ``np.finfo(x.dtype).eps``, as in PyTorch.
+
+    Returns:
+        An array of x's shape and dtype.
+    """
+    x, out_dtype = _checks.float_input(x)
+    shape = _checks.normalized_shape_tuple(normalized_shape, x, "rms_norm")
+    weight = _checks.optional_parameter(
+        weight, shape, "weight", f"element of normalized_shape {shape}", x.dtype
+    )
+    eps = float(np.finfo(out_dtype).eps) if eps is None else _checks.positive_eps(eps, "rms_norm")
+    size = math.prod(shape)
+    out, _, _ = normalize_rows(
+        x.reshape(-1, size), eps, center=False, weight=None if weight is None else weight.reshape(size)
+    )
+    return out.reshape(x.shape).astype(out_dtype, copy=False)
+
+
+def group_norm(
+    x: Any, num_groups: int, weight: Any = None, bias: Any = None, eps: float = 1e-5
+) -> np.ndarray:
+    r"""Group normalization, as ``torch.nn.functional.group_norm``.
+
+    .. math:: y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \mathrm{weight} + \mathrm{bias}
+
+    The C channels are split into ``num_groups`` consecutive groups; mean and
+    biased variance are taken, for each sample, over the ``C / num_groups``
+    channels of a group and all their spatial positions. One group is layer
+    norm over ``(C, *spatial)``; C groups is instance norm. ``weight`` and
+    ``bias`` are per channel.
+
+    Args:
+        x: ``(N, C)`` or ``(N, C, *spatial)``; C divisible by ``num_groups``.
+        num_groups: number of groups.
+        weight, bias: ``(C,)``, or None.
+        eps: added to the variance, > 0.
+
+    Returns:
+        An array of x's shape and dtype.
+    """
+    x, out_dtype = _checks.channel_input(x, "group_norm")
+    meaning = _per_channel(x.shape)
+    weight = _checks.optional_parameter(weight, (x.shape[1],), "weight", meaning, np.dtype(np.float64))
+    bias = _checks.optional_parameter(bias, (x.shape[1],), "bias", meaning, np.dtype(np.float64))
+    eps = _checks.positive_eps(eps, "group_norm")
+    out, _, _ = normalize_rows(group_rows(x, num_groups, "group_norm"), eps)
+    return _channel_affine_inplace(out.reshape(x.shape), weight, bias).astype(out_dtype, copy=False)
+
+
+def _channel_affine_inplace(out: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None) -> np.ndarray:
+    """Apply per-channel weight and bias to an already normalized array, in place."""
+    if weight is None and bias is None:
+        return out
+    scale = np.ones(out.shape[1]) if weight is None else weight
+    return per_channel_affine(out, scale, bias, out=out)
+
+
+def instance_norm(
+    x: Any,
+    running_mean: np.ndarray | None = None,
+    running_var: np.ndarray | None = None,
+    weight: Any = None,
+    bias: Any = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> np.ndarray:
+    r"""Instance normalization, as ``torch.nn.functional.instance_norm``.
+
+    .. math:: y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \mathrm{weight} + \mathrm{bias}
+
+    With ``use_input_stats=True`` mean and biased variance are taken per
+    sample and channel over the spatial axes ``(2, 3, ...)``; given running
+    buffers are then updated in place, as PyTorch does, with the batch average
+    of the per-instance mean and unbiased variance. With
+    ``use_input_stats=False`` the running buffers normalize instead, like
+    ``batch_norm`` in eval mode.
+
+    Args:
+        x: ``(N, C, *spatial)``, at least one spatial axis.
+        running_mean, running_var: ``(C,)`` float arrays, or both None.
+        weight, bias: ``(C,)``, or None.
+        use_input_stats: normalize with each instance's statistics.
+        momentum: weight of the new batch in the running averages, in [0, 1].
+        eps: added to the variance; > 0 when using input statistics.
+
+    Returns:
+        An array of x's shape and dtype.
+    """
+    x, out_dtype = _checks.channel_input(x, "instance_norm", min_ndim=3)
+    samples, channels = x.shape[:2]
+    meaning = _per_channel(x.shape)
+    running_mean, running_var = _checks.running_buffers(
+        running_mean, running_var, channels, updated=bool(use_input_stats),
+        function="instance_norm", meaning=meaning,
+    )
+    weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, np.dtype(np.float64))
+    bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, np.dtype(np.float64))
+    eps = _checks.positive_eps(eps, "instance_norm", allow_zero=not use_input_stats)
+    if not use_input_stats:
+        if running_mean is None:
+            raise ValueError(
+                "instance_norm with use_input_stats=False normalizes with running_mean and "
+                "running_var, but neither was given; pass both, or use_input_stats=True."
+            )
+        out = _normalize_channels(
+            x, running_mean.astype(np.float64), running_var.astype(np.float64), eps, weight, bias
+        )
+        return out.astype(out_dtype, copy=False)
+    rows = instance_rows(x, "instance_norm")
+    if running_mean is not None:
+        momentum = _checks.momentum_value(momentum, "instance_norm")
+    out, mean, var = normalize_rows(rows, eps, statistics=running_mean is not None)
+    if running_mean is not None:
+        spatial = rows.shape[1]
+        _update_running(running_mean, momentum, mean.reshape(samples, channels).mean(axis=0))
+        unbiased = var.reshape(samples, channels) * (spatial / (spatial - 1))
+        _update_running(running_var, momentum, unbiased.mean(axis=0))
+    return _channel_affine_inplace(out.reshape(x.shape), weight, bias).astype(out_dtype, copy=False)

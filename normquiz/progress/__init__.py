@@ -1,0 +1,83 @@
+"""The learner's progress: a SQLite store of answers, FSRS review scheduling and stats.
+
+Imports nothing from textual, rich or numpy; knows questions only by id,
+content hash, level and tags passed in by the caller. Typical use::
+
+    store = ProgressStore.open(resolve_data_dir(args.data_dir))
+    for notice in store.notices:          # corrupt file moved aside, not saving
+        show(notice)
+    session = store.start_session("practice", {"level": "basic"})
+    result = store.record_attempt(question.id, content_hash=question_hash,
+                                  correct=verdict.correct, score=verdict.score,
+                                  response=answer, seconds=12.5, hints_used=0,
+                                  session_id=session,
+                                  expected_seconds=expected_seconds(question.type, question.level))
+    store.end_session(session)
+    stats = progress_stats(store, {q.id: (q.level, q.tags) for q in bank})
+    print(stats.format_text())
+"""
+
+from normquiz.progress.clock import Clock, utc_now
+from normquiz.progress.datadir import (
+    DATA_DIR_ENV,
+    DATABASE_FILENAME,
+    default_data_dir,
+    resolve_data_dir,
+)
+from normquiz.progress.records import (
+    FLAG_REASONS,
+    Attempt,
+    DueDay,
+    Flag,
+    FlagReason,
+    RecordedAttempt,
+    ReviewState,
+    Session,
+    SessionMode,
+)
+from normquiz.progress.scheduling import (
+    Rating,
+    ReviewScheduler,
+    expected_seconds,
+    rating_for,
+)
+from normquiz.progress.stats import (
+    MASTERY_STABILITY_DAYS,
+    Accuracy,
+    DayAccuracy,
+    Mastery,
+    ProgressStats,
+    QuestionFacts,
+    progress_stats,
+)
+from normquiz.progress.store import ProgressStore
+
+__all__ = [
+    "DATABASE_FILENAME",
+    "DATA_DIR_ENV",
+    "FLAG_REASONS",
+    "MASTERY_STABILITY_DAYS",
+    "Accuracy",
+    "Attempt",
+    "Clock",
+    "DayAccuracy",
+    "DueDay",
+    "Flag",
+    "FlagReason",
+    "Mastery",
+    "ProgressStats",
+    "ProgressStore",
+    "QuestionFacts",
+    "Rating",
+    "RecordedAttempt",
+    "ReviewScheduler",
+    "ReviewState",
+    "Session",
+    "SessionMode",
+    "default_data_dir",
+    "expected_seconds",
+    "progress_stats",
+    "rating_for",
+    "resolve_data_dir",
+    "utc_now",
+]

@@ -1,0 +1,79 @@
+"""Computed questions: every generator draws nice inputs, renders, and agrees with core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter
+
+from normquiz import core
+from normquiz.bank.checking import check_answer
+from normquiz.bank.generators import GENERATORS, generate, render_placeholders
+from normquiz.bank.model import Question
+
+QUESTION = TypeAdapter(Question)
+PARAMS = {"parameter_count": {"layer": "layer_norm"}}
+
+
+def computed(generator: str, **params) -> object:
+    placeholders = " ".join(f"{{{{{name}}}}}" for name in sorted(GENERATORS[generator].placeholders))
+    return QUESTION.validate_python({
+        "id": f"q-{generator.replace('_', '-')}", "type": "computed", "level": "basic", "tags": ["t"],
+        "generator": generator, "params": {**PARAMS.get(generator, {}), **params},
+        "prompt": f"Compute: {placeholders}", "explanation": "E",
+    })
+
+
+@pytest.mark.parametrize("generator", sorted(GENERATORS))
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_every_generator_renders_and_checks_its_own_answer(generator: str, seed: int) -> None:
+    question = computed(generator)
+    instance = generate(question, seed)
+    assert "{{" not in instance.prompt
+    assert np.isfinite(instance.answer)
+    assert instance.worked_solution.strip()
+    assert check_answer(question, instance.answer, instance=instance).correct
+    assert check_answer(question, str(round(instance.answer, 3)), instance=instance).correct
+    assert not check_answer(question, instance.answer + 1, instance=instance).correct
+
+
+def test_generation_is_deterministic_per_seed_and_question() -> None:
+    question = computed("layer_norm_entry")
+    first, again = generate(question, 5), generate(question, 5)
+    assert (first.prompt, first.answer) == (again.prompt, again.answer)
+    prompts = {generate(question, seed).prompt for seed in range(6)}
+    assert len(prompts) > 1
+
+
+def test_layer_norm_entry_matches_core_and_uses_small_integers() -> None:
+    instance = generate(computed("layer_norm_entry", rows=3, cols=4, affine=True), 2)
+    x = instance.inputs["x"]
+    assert x.shape == (3, 4) and np.all(x == np.round(x)) and np.abs(x).max() <= 6
+    row, col = int(instance.placeholders["row"]), int(instance.placeholders["col"])
+    expected = core.layer_norm(x, (4,), instance.inputs["gamma"], instance.inputs["beta"])[row, col]
+    assert instance.answer == pytest.approx(expected)
+    assert "| **row 2** |" in instance.placeholders["matrix"]
+
+
+def test_parameter_count_matches_core() -> None:
+    for layer in ("batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"):
+        instance = generate(computed("parameter_count", layer=layer), 4)
+        size = instance.inputs["size"]
+        assert instance.answer == core.parameter_count(layer, size)
+        assert instance.tolerance == 0
+
+
+def test_instance_norm_without_affine_has_no_parameters() -> None:
+    assert generate(computed("parameter_count", layer="instance_norm"), 0).answer == 0
+    with_affine = generate(computed("parameter_count", layer="instance_norm", affine=True), 0)
+    assert "affine=True" in with_affine.placeholders["layer_call"] and with_affine.answer > 0
+
+
+def test_running_stat_worked_solution_shows_each_step() -> None:
+    instance = generate(computed("running_stat_after_steps", steps=3, statistic="running_var"), 1)
+    assert instance.worked_solution.count("unbiased batch variance") == 3
+    assert instance.placeholders["statistic"] == "running_var"
+
+
+def test_render_leaves_unknown_placeholders() -> None:
+    assert render_placeholders("{{a}} and {{ b }} and {{c}}", {"a": "1", "b": "2"}) == "1 and 2 and {{c}}"
