@@ -7,6 +7,7 @@ field concerned so that the loader can point at its line.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -226,3 +227,12 @@ class QuestionFile(FileHeader):
     )
 
     questions: Annotated[list[Question], Field(min_length=1)]  # type: ignore[assignment]
+
+
+def content_hash(question: QuestionBase) -> str:
+    """A short fingerprint of everything a question says; changes whenever its content does.
+
+    The progress store keeps it with each attempt, so that a question edited
+    since it was last answered can be told apart while keeping its history.
+    """
+    return hashlib.sha256(question.model_dump_json().encode()).hexdigest()[:16]

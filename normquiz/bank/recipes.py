@@ -245,8 +245,9 @@ def parameter_count(params: g.ParameterCountParams, seed: int) -> g.Recipe:
     elif answer == per_tensor:
         solution = f"`{call}` learns one scale per normalized element: {per_tensor} = **{answer}**."
     else:
+        buffers = " Its running statistics are buffers, not parameters." if layer == "batch_norm" else ""
         solution = (f"`{call}` learns a weight (γ) and a bias (β) of {per_tensor} values each: "
-                    f"2 × {per_tensor} = **{answer}**. Running statistics are buffers, not parameters.")
+                    f"2 × {per_tensor} = **{answer}**.{buffers}")
     placeholders = {"shape": str(shape), "layer_call": f"`{call}`"}
     return g.Recipe(float(answer), 0.0, solution, placeholders, {"shape": shape, "size": size})
 

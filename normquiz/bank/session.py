@@ -213,6 +213,32 @@ class QuizSession:
             self.position += 1
         return self.current
 
+    def refresh(self, questions: Iterable[m.QuestionBase]) -> list[str]:
+        """Take the new content of this session's questions after the files were reloaded.
+
+        Questions are matched by id; the order, the position and the answers
+        given stay. A question whose id is gone keeps its old content. Returns
+        the ids whose content changed (their computed instance is drawn again).
+        """
+        by_id = {question.id: question for question in questions}
+        items, changed = [], []
+        for item in self.items:
+            new = by_id.get(item.question.id)
+            if new is None or new == item.question:
+                items.append(item)
+                continue
+            items.append(SessionItem(new, display_order(new, item.seed), item.seed))
+            changed.append(new.id)
+            self._instances.pop(new.id, None)
+            if new.id in self._hints:
+                self._hints[new.id] = min(self._hints[new.id], len(new.hints))
+        self.items = tuple(items)
+        return changed
+
+    def hints_used(self, item: SessionItem | None = None) -> int:
+        """How many hints of the (current) question were revealed."""
+        return self._hints.get((item or self._require_current()).question.id, 0)
+
     def _record(self, item: SessionItem, verdict: AnswerVerdict | None, at: float) -> None:
         question_id = item.question.id
         self.records[question_id] = AnswerRecord(question_id, verdict, at, self._hints.get(question_id, 0))

@@ -1,0 +1,182 @@
+"""The normquiz Textual app: opens on the home screen, loads the bank after the first frame.
+
+Heavy things (the question bank with pydantic, NumPy, the progress store,
+Markdown rendering, plots) are imported when first needed, so the first frame
+comes about as fast as a bare Textual app's.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
+from normquiz.tui.messages import BankLoaded
+from normquiz.tui.screens.home import HomeScreen
+from normquiz.tui.themes import DEFAULT_THEME, THEMES
+
+if TYPE_CHECKING:
+    from normquiz.bank import LoadResult
+    from normquiz.progress import ProgressStore
+
+
+@dataclass(frozen=True)
+class StartQuiz:
+    """Open the app straight into a quiz (``normquiz quiz ...``)."""
+
+    levels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    count: int | None = None
+    seed: int | None = None
+    mode: str = "practice"
+
+
+@dataclass(frozen=True)
+class StartDemo:
+    """Open the app straight into a demo (``normquiz demo NAME``)."""
+
+    name: str
+    params: Mapping[str, Any] | None = None
+
+
+class NormquizApp(App[None]):
+    """Quizzes and demos on normalization in deep learning."""
+
+    TITLE = "normquiz"
+    SUB_TITLE = "batch norm, layer norm and relatives"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {QuizCommands, QuestionCommands, DemoCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("r", "reload", "Reload files", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        content_dirs: Sequence[Path] = (),
+        data_dir: Path | None = None,
+        start: StartQuiz | StartDemo | None = None,
+        store: ProgressStore | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        include_builtin: bool = True,
+    ) -> None:
+        super().__init__()
+        self.content_dirs = tuple(Path(folder) for folder in content_dirs)
+        self.data_dir = data_dir
+        self.start = start
+        self.store: ProgressStore | None = store
+        self.clock = clock
+        self.include_builtin = include_builtin
+        self.bank: LoadResult | None = None
+        self._seeds = random.Random()
+
+    # -- start-up ----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
+        self.push_screen(HomeScreen())
+        # After the first frame: the learner sees the home screen while the bank loads.
+        self.call_after_refresh(self.load_bank)
+
+    @work(thread=True, exclusive=True, group="bank")
+    def load_bank(self, reloaded: bool = False) -> None:
+        """Read the question files (and open the progress store the first time)."""
+        from normquiz.bank import load_bank
+
+        result = load_bank(self.content_dirs, include_builtin=self.include_builtin)
+        if self.store is None:
+            from normquiz.progress import ProgressStore, resolve_data_dir
+
+            self.store = ProgressStore.open(resolve_data_dir(self.data_dir))
+        self.call_from_thread(self._bank_loaded, result, reloaded)
+
+    def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
+        self.bank = result
+        for screen in self.screen_stack:
+            screen.post_message(BankLoaded(result, reloaded=reloaded))
+        if reloaded:
+            problems = len(result.problems)
+            message = f"Reloaded {len(result.questions)} questions from {len(result.files)} files"
+            if problems:
+                shown = "\n".join(str(problem) for problem in result.problems[:3])
+                self.notify(f"{message}; {problems} problem{'s' * (problems != 1)}:\n{shown}",
+                            severity="warning", timeout=8)
+            else:
+                self.notify(message + ".", timeout=3)
+        start, self.start = self.start, None
+        if isinstance(start, StartQuiz):
+            self.start_quiz(levels=start.levels, tags=start.tags, count=start.count,
+                            mode=start.mode, seed=start.seed)
+        elif isinstance(start, StartDemo):
+            self.open_demo(start.name, start.params)
+
+    def action_reload(self) -> None:
+        """Read the question files again; the quiz in progress keeps its place."""
+        self.load_bank(reloaded=True)
+
+    # -- what screens and demos call ------------------------------------------------
+
+    def start_quiz(self, *, levels: Sequence[str] = (), tags: Sequence[str] = (), count: int | None = None,
+                   mode: str = "practice", seed: int | None = None, question_ids: Sequence[str] = (),
+                   cram: bool = False) -> None:
+        """Start a quiz of these levels and tags (the demos' "quiz me on this")."""
+        from normquiz.tui.quiz_run import QuizRequest, QuizRun, build_session
+        from normquiz.tui.screens.quiz import QuizScreen
+
+        if self.bank is None or self.store is None:
+            self.notify("The questions are still loading: try again in a moment.", severity="warning")
+            return
+        request = QuizRequest(tuple(levels), tuple(tags), count, seed, mode, tuple(question_ids), cram)
+        session_seed = seed if seed is not None else self._seeds.randrange(1 << 31)
+        session = build_session(self.bank.questions, request, self.store, seed=session_seed,
+                                started_at=self.clock())
+        if not len(session):
+            if mode == "review" and not cram:
+                self.notify("Nothing is due for review. Cram instead: the weakest questions first.")
+                self.start_quiz(levels=levels, tags=tags, count=count, mode="review", seed=seed, cram=True)
+            else:
+                self.notify(f"No questions match: {request.describe()}.", severity="warning")
+            return
+        run = QuizRun(session, request, self.store, self.clock)
+        self.push_screen(QuizScreen(run))
+
+    def open_demo(self, name: str, params: Mapping[str, Any] | None = None) -> None:
+        """Open a demo screen; says so when the demos are not installed yet."""
+        try:
+            from normquiz.tui.demos import create_demo_screen
+        except ImportError:
+            self.notify("The demos are not available yet.", severity="warning")
+            return
+        try:
+            screen = create_demo_screen(name, params)
+        except KeyError:
+            self.notify(f"There is no demo called {name!r}.", severity="error")
+            return
+        self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from normquiz.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_stats(self) -> None:
+        from normquiz.tui.screens.stats import StatsScreen
+
+        if self.store is None or self.bank is None:
+            self.notify("The questions are still loading: try again in a moment.", severity="warning")
+            return
+        self.push_screen(StatsScreen())

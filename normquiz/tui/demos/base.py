@@ -1,0 +1,83 @@
+"""The frame every demo screen shares: title, body, explanation panel, footer, and the common keys.
+
+A demo subclasses ``DemoScreen``, composes its widgets in ``compose_demo``
+and redraws them in ``show_view`` from a view model that a plain function of
+its state computed (so the computation can be tested and timed without a
+terminal). Common keys: ``escape`` back, ``z`` quiz me on this topic,
+``?`` show or hide the explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+
+class DemoScreen(Screen):
+    """Base class of the demo screens (see the module docstring)."""
+
+    DEMO_NAME: ClassVar[str] = ""
+    TITLE_TEXT: ClassVar[str] = ""
+    #: Tags of the questions "quiz me on this" asks (a question matches when it has any of them).
+    QUIZ_TAGS: ClassVar[tuple[str, ...]] = ()
+    #: Rich markup for the explanation panel.
+    EXPLANATION: ClassVar[str] = ""
+    CSS_PATH = ["base.tcss"]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]
+    BINDINGS = [
+        Binding("escape", "back", "back"),
+        Binding("z", "quiz_me", "quiz me"),
+        Binding("question_mark", "toggle_explanation", "explain", key_display="?"),
+    ]
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.params: dict[str, Any] = dict(params or {})
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"[b]{self.TITLE_TEXT}[/b]", id="demo-title")
+        with Horizontal(id="demo-body"):
+            with VerticalScroll(id="demo-main"):
+                yield from self.compose_demo()
+            with VerticalScroll(id="demo-explanation"):
+                yield Static(self.EXPLANATION, id="demo-explanation-text")
+        yield Footer()
+
+    def compose_demo(self) -> Iterable[Widget]:
+        """The demo's own widgets (override)."""
+        return ()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Recompute the view model from the state and redraw (override)."""
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+    def action_quiz_me(self) -> None:
+        start_quiz = getattr(self.app, "start_quiz", None)
+        if start_quiz is None:
+            self.notify("Quizzes are not available here.", severity="warning")
+            return
+        start_quiz(tags=self.QUIZ_TAGS)
+
+    def action_toggle_explanation(self) -> None:
+        panel = self.query_one("#demo-explanation")
+        panel.display = not panel.display
+
+
+def fmt(value: float, decimals: int = 3) -> str:
+    """A number as the demos print it (``n/a`` for NaN)."""
+    return "n/a" if value != value else f"{value:.{decimals}f}"

@@ -1,0 +1,187 @@
+"""One quiz as the app runs it: a bank ``QuizSession`` whose answers go to the progress store.
+
+No textual here: the screens call these methods and render the results, and
+tests drive a run without a terminal. Times come from the app's monotonic
+clock (injected in tests); the store stamps attempts with its own clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from normquiz.bank import AnswerVerdict, QuestionBase, QuizSession, SessionOptions, content_hash
+from normquiz.bank.session import SessionItem, SessionSummary
+from normquiz.progress import ProgressStore, expected_seconds
+
+DEFAULT_COUNT = 10
+INTERVIEW_COUNT = 8
+MIN_INTERVIEW_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class QuizRequest:
+    """What the learner asked for: the filters and mode of a new quiz.
+
+    ``question_ids`` picks exact questions (the command palette's "jump to a
+    question", "retry the missed ones"); ``cram`` adds not-yet-due questions,
+    weakest first, after the due ones of a review.
+    """
+
+    levels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    count: int | None = None
+    seed: int | None = None
+    mode: str = "practice"
+    question_ids: tuple[str, ...] = ()
+    cram: bool = False
+
+    def describe(self) -> str:
+        """A short title: ``Practice · basic · batch-norm``."""
+        parts = [{"practice": "Practice", "review": "Review", "interview": "Mock interview"}[self.mode]]
+        if self.question_ids and not self.levels and not self.tags:
+            parts.append("retry" if len(self.question_ids) > 1 else self.question_ids[0])
+        parts.extend(self.levels)
+        parts.extend(self.tags)
+        if self.cram:
+            parts.append("cram")
+        return " · ".join(parts)
+
+
+def cram_order(questions: Iterable[QuestionBase], store: ProgressStore, exclude: Collection[str]) -> list[str]:
+    """Question ids to cram after the due reviews: weakest memory (lowest FSRS stability) first,
+    then the never-answered ones in bank order."""
+    states = store.review_states()
+    candidates = [question.id for question in questions if question.id not in exclude]
+    seen = sorted((qid for qid in candidates if qid in states), key=lambda qid: states[qid].stability_days)
+    return seen + [qid for qid in candidates if qid not in states]
+
+
+def build_session(questions: Sequence[QuestionBase], request: QuizRequest, store: ProgressStore,
+                  *, seed: int, started_at: float) -> QuizSession:
+    """The bank session for ``request``: due reviews (and cram) for review, exact ids, or filters."""
+    levels, tags = frozenset(request.levels), frozenset(request.tags)
+    count = request.count
+    if request.question_ids:
+        wanted = set(request.question_ids)
+        by_id = {question.id: question for question in questions if question.id in wanted}
+        chosen = [by_id[qid] for qid in request.question_ids if qid in by_id]
+        mode = request.mode if request.mode != "review" else "practice"
+        options = SessionOptions(count=count, seed=seed, mode=mode, priority_ids=())
+        session = QuizSession(chosen, options, started_at=started_at)
+        # Exact ids keep the order asked for (practice would shuffle them).
+        order = {qid: index for index, qid in enumerate(request.question_ids)}
+        session.items = tuple(sorted(session.items, key=lambda item: order[item.question.id]))
+        return session
+    if request.mode == "review":
+        matching = [q for q in questions
+                    if (not levels or q.level in levels) and (not tags or tags.intersection(q.tags))]
+        due = store.due_question_ids(among={q.id for q in matching})
+        priority = list(due)
+        if request.cram:
+            priority += cram_order(matching, store, set(due))
+            count = count or len(due) + DEFAULT_COUNT
+        options = SessionOptions(levels, tags, count, seed, "review", tuple(priority))
+        return QuizSession(questions, options, started_at=started_at)
+    if count is None:
+        count = INTERVIEW_COUNT if request.mode == "interview" else DEFAULT_COUNT
+    options = SessionOptions(levels, tags, count, seed, request.mode)  # type: ignore[arg-type]
+    return QuizSession(questions, options, started_at=started_at)
+
+
+class QuizRun:
+    """A running quiz: asks the session, times each question, saves each answer as it is given."""
+
+    def __init__(self, session: QuizSession, request: QuizRequest, store: ProgressStore,
+                 clock: Callable[[], float]) -> None:
+        self.session = session
+        self.request = request
+        self.store = store
+        self.clock = clock
+        self.mode = session.options.mode
+        self.session_id = store.start_session(self.mode, {  # type: ignore[arg-type]
+            "levels": list(request.levels), "tags": list(request.tags), "count": request.count,
+            "seed": session.options.seed, "question_ids": list(request.question_ids), "cram": request.cram,
+        })
+        self.question_started_at = clock()
+        self.finished_at: float | None = None
+
+    # -- the current question ----------------------------------------------
+
+    @property
+    def current(self) -> SessionItem | None:
+        return self.session.current
+
+    @property
+    def position(self) -> int:
+        return self.session.position
+
+    def __len__(self) -> int:
+        return len(self.session)
+
+    def begin_question(self) -> None:
+        """Start the current question's time (called when it is shown)."""
+        self.question_started_at = self.clock()
+
+    def time_limit(self, item: SessionItem | None = None) -> float | None:
+        """Seconds allowed for the question in a mock interview (None outside interviews)."""
+        item = item or self.current
+        if self.mode != "interview" or item is None:
+            return None
+        return max(MIN_INTERVIEW_SECONDS, expected_seconds(item.question.type, item.question.level))
+
+    def time_left(self) -> float | None:
+        limit = self.time_limit()
+        if limit is None:
+            return None
+        return max(0.0, limit - (self.clock() - self.question_started_at))
+
+    # -- answers ---------------------------------------------------------------
+
+    def answer(self, response: Any, *, saved_response: Any = None) -> AnswerVerdict:
+        """Check, record in the session and commit to the store; ``InvalidResponse`` records nothing.
+
+        ``saved_response`` is what the store keeps when it differs from what is
+        checked (an open question's text with the ticked key points).
+        """
+        item = self.session.current
+        assert item is not None
+        now = self.clock()
+        verdict = self.session.answer(response, at=now)
+        self._save(item, verdict.correct, verdict.score,
+                   response if saved_response is None else saved_response, now)
+        return verdict
+
+    def skip(self) -> None:
+        """Skip the current question: it counts as missed, and as a wrong answer for reviews."""
+        item = self.session.current
+        assert item is not None
+        now = self.clock()
+        self._save(item, False, 0.0, {"skipped": True}, now)
+        self.session.skip(at=now)
+        self.begin_question()
+
+    def advance(self) -> SessionItem | None:
+        item = self.session.advance()
+        self.begin_question()
+        return item
+
+    def _save(self, item: SessionItem, correct: bool, score: float, response: Any, now: float) -> None:
+        question = item.question
+        self.store.record_attempt(
+            question.id, content_hash=content_hash(question), correct=correct, score=score,
+            response=response, seconds=round(max(0.0, now - self.question_started_at), 3),
+            hints_used=self.session.hints_used(item), session_id=self.session_id,
+            mode=self.mode,  # type: ignore[arg-type]
+            expected_seconds=expected_seconds(question.type, question.level),
+        )
+
+    # -- the end -----------------------------------------------------------------
+
+    def finish(self) -> SessionSummary:
+        """The summary; the store session is closed the first time."""
+        if self.finished_at is None:
+            self.finished_at = self.clock()
+            self.store.end_session(self.session_id)
+        return self.session.summary(at=self.finished_at)

@@ -1,0 +1,177 @@
+"""The home screen: levels with counts and mastery, review, mock interview, topics, demos, stats."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from normquiz.tui.messages import BankLoaded
+
+if TYPE_CHECKING:
+    from normquiz.bank import LoadResult
+    from normquiz.tui.app import NormquizApp
+
+LEVEL_NAMES = ("basic", "intermediate", "advanced")
+MAX_BANNER_PROBLEMS = 4
+
+
+def _row(label: str, detail: str = "", width: int = 16) -> Content:
+    return Content.assemble((f"{label:<{width}}", "bold"), (detail, "$text-muted"))
+
+
+class HomeScreen(Screen[None]):
+    """Where every session starts."""
+
+    CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("v", "review", "Review"),
+        Binding("i", "interview", "Interview"),
+        Binding("s", "stats", "Stats"),
+        Binding("t", "focus('#topics')", "Topics", show=False),
+        Binding("d", "focus('#demos')", "Demos", show=False),
+    ]
+
+    app: NormquizApp  # type: ignore[assignment]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="banner")
+        with Horizontal(id="columns"):
+            with Vertical(id="start-column"):
+                yield Label("Start", classes="section")
+                yield OptionList(*self._menu_options(None), id="menu")
+            with Vertical(id="side-column"):
+                yield Label("Topics", classes="section")
+                yield OptionList(Option("Loading the questions…", disabled=True), id="topics")
+                yield Label("Demos", classes="section")
+                yield OptionList(*self._demo_options(), id="demos")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self.query_one("#menu", OptionList).focus()
+        if self.app.bank is not None:
+            self._show_bank(self.app.bank)
+
+    def on_screen_resume(self) -> None:
+        if self.app.bank is not None:
+            self._show_bank(self.app.bank)
+
+    @on(BankLoaded)
+    def _bank_loaded(self, event: BankLoaded) -> None:
+        self._show_bank(event.bank)
+
+    # -- content -------------------------------------------------------------------
+
+    def _menu_options(self, bank: LoadResult | None) -> list[Option]:
+        store = self.app.store
+        if bank is None or store is None:
+            counts: Counter[str] = Counter()
+            mastery: dict[str, str] = {}
+            due = None
+        else:
+            from normquiz.progress import progress_stats
+
+            counts = bank.counts("level")
+            stats = progress_stats(store, {q.id: (q.level, q.tags) for q in bank.questions})
+            mastery = {level: f"{value.mastered}/{value.questions} mastered"
+                       for level, value in stats.mastery.items()}
+            due = stats.due_now
+        loading = "…" if bank is None else ""
+        options = [
+            Option(_row(f"Practice {level}", f"{counts[level] if bank else loading:>3} q  {mastery.get(level, '')}"),
+                   id=f"level:{level}")
+            for level in LEVEL_NAMES
+        ]
+        options.append(Option(_row("Practice all", f"{sum(counts.values()) if bank else loading:>3} q"),
+                              id="level:all"))
+        if due is None:
+            options.append(Option(_row("Review due", "…"), id="review"))
+        elif due:
+            options.append(Option(_row(f"Review due ({due})", "spaced repetition"), id="review"))
+        else:
+            options.append(Option(_row("Review due (0)", "cram the weakest instead"), id="review"))
+        options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
+        options.append(Option(_row("Stats", "accuracy, streak, reviews"), id="stats"))
+        options.append(Option(_row("Help", "keys and modes"), id="help"))
+        return options
+
+    def _demo_options(self) -> list[Option]:
+        from normquiz.bank.demos import DEMOS
+
+        return [Option(Content.assemble((f"{demo.name}", "bold"), ("  " + demo.description, "$text-muted")),
+                       id=f"demo:{demo.name}") for demo in DEMOS.values()]
+
+    def _show_bank(self, bank: LoadResult) -> None:
+        menu = self.query_one("#menu", OptionList)
+        highlighted = menu.highlighted
+        menu.set_options(self._menu_options(bank))
+        menu.highlighted = highlighted if highlighted is not None else 0
+        tags = Counter(tag for question in bank.questions for tag in question.tags)
+        topics = self.query_one("#topics", OptionList)
+        topics.set_options([Option(_row(tag, f"{count:>3}", width=20), id=f"tag:{tag}")
+                            for tag, count in sorted(tags.items())]
+                           or [Option("No questions loaded", disabled=True)])
+        self._show_banner(bank)
+
+    def _show_banner(self, bank: LoadResult) -> None:
+        lines: list[Content] = []
+        store = self.app.store
+        for notice in store.notices if store is not None else ():
+            lines.append(Content.assemble(("! ", "bold $text-warning"), notice))
+        if bank.problems:
+            files = len({problem.path for problem in bank.problems})
+            lines.append(Content.assemble(
+                ("! ", "bold $text-warning"),
+                f"{len(bank.problems)} problem{'s' * (len(bank.problems) != 1)} in {files} question "
+                f"file{'s' * (files != 1)}; the other questions loaded:"))
+            lines.extend(Content("  " + str(problem)) for problem in bank.problems[:MAX_BANNER_PROBLEMS])
+            if len(bank.problems) > MAX_BANNER_PROBLEMS:
+                lines.append(Content(f"  … and {len(bank.problems) - MAX_BANNER_PROBLEMS} more: "
+                                     "run `normquiz validate`"))
+        banner = self.query_one("#banner", Static)
+        banner.update(Content("\n").join(lines))
+        banner.display = bool(lines)
+
+    # -- choices -------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#menu")
+    def _menu_selected(self, event: OptionList.OptionSelected) -> None:
+        choice = event.option.id or ""
+        if choice.startswith("level:"):
+            level = choice.partition(":")[2]
+            self.app.start_quiz(levels=() if level == "all" else (level,))
+        elif choice == "review":
+            self.action_review()
+        elif choice == "interview":
+            self.action_interview()
+        elif choice == "stats":
+            self.action_stats()
+        elif choice == "help":
+            self.app.action_help()
+
+    @on(OptionList.OptionSelected, "#topics")
+    def _topic_selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.start_quiz(tags=((event.option.id or "").partition(":")[2],))
+
+    @on(OptionList.OptionSelected, "#demos")
+    def _demo_selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.open_demo((event.option.id or "").partition(":")[2])
+
+    def action_review(self) -> None:
+        self.app.start_quiz(mode="review")
+
+    def action_interview(self) -> None:
+        self.app.start_quiz(mode="interview")
+
+    def action_stats(self) -> None:
+        self.app.open_stats()

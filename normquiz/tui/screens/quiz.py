@@ -1,0 +1,410 @@
+"""The quiz screen: one question at a time, an answer widget per type, hints, the verdict.
+
+The screen renders the ``QuizRun`` (bank session + store) and forwards key
+presses; what is correct, what comes next and what is saved is decided there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Markdown, Static, TextArea
+
+from normquiz.bank import AnswerVerdict, InvalidResponse
+from normquiz.bank import model as m
+from normquiz.tui.messages import BankLoaded
+from normquiz.tui.quiz_run import QuizRun
+from normquiz.tui.widgets.answers import (
+    AnswerSubmitted,
+    ChoiceAnswer,
+    KeyPointChecklist,
+    MultiChoiceAnswer,
+    OrderingAnswer,
+    TypedAnswer,
+)
+from normquiz.tui.widgets.verdict import verdict_markdown, verdict_title
+
+if TYPE_CHECKING:
+    from normquiz.tui.app import NormquizApp
+
+TICK_SECONDS = 0.25
+TYPE_NAMES = {
+    "single_choice": "single choice", "multiple_choice": "multiple choice", "true_false": "true or false",
+    "numeric": "number", "short_answer": "short answer", "ordering": "ordering", "open": "open question",
+    "computed": "computed",
+}
+HOW_TO_ANSWER = {
+    "single_choice": "Pick with a digit or ↑↓, then enter.",
+    "true_false": "1 for true, 2 for false (or ↑↓), then enter.",
+    "multiple_choice": "Toggle with space or a digit (any number may be right), then enter.",
+    "ordering": "Move the highlighted step with shift+↑↓ (or alt+↑↓, [ ]), then enter.",
+    "numeric": "Type a number (0.5, 1e-3, 3/4) and press enter.",
+    "computed": "Type a number (0.5, 1e-3, 3/4) and press enter.",
+    "short_answer": "Type a word or a few and press enter.",
+    "open": "Write your answer, then ctrl+s (or the button) to see the model answer.",
+}
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def answer_widget(question: m.QuestionBase, order: tuple[int, ...]) -> Widget:
+    """The input for ``question``, its choices in the session's display order."""
+    if isinstance(question, m.TrueFalseQuestion):
+        return ChoiceAnswer(["True", "False"], [True, False], id="answer-input")
+    if isinstance(question, m.SingleChoiceQuestion):
+        return ChoiceAnswer([question.choices[i].text for i in order], order, id="answer-input")
+    if isinstance(question, m.MultipleChoiceQuestion):
+        return MultiChoiceAnswer([question.choices[i].text for i in order], order, id="answer-input")
+    if isinstance(question, m.OrderingQuestion):
+        return OrderingAnswer([question.items[i] for i in order], order, id="answer-input")
+    if isinstance(question, m.OpenQuestion):
+        return TextArea(id="answer-input", soft_wrap=True, show_line_numbers=False)
+    placeholder = "a word or a few" if isinstance(question, m.ShortAnswerQuestion) else "a number, e.g. 0.5 or 3/4"
+    return TypedAnswer(placeholder=placeholder, id="answer-input")
+
+
+class QuizScreen(Screen[None]):
+    """Asks the questions of one ``QuizRun``."""
+
+    CSS_PATH = "quiz.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit"),
+        Binding("h", "hint", "Hint"),
+        Binding("s", "skip", "Skip"),
+        Binding("n", "next", "Next"),
+        Binding("d", "demo", "Demo"),
+        Binding("f", "flag", "Flag"),
+        Binding("escape", "leave", "Finish"),
+    ]
+
+    app: NormquizApp  # type: ignore[assignment]
+
+    def __init__(self, run: QuizRun) -> None:
+        super().__init__()
+        self.run = run
+        self.phase = "answering"  # then "assessing" (open questions), then "verdict"
+        self.verdict: AnswerVerdict | None = None
+        self.written_answer = ""
+        self._ticker: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with VerticalScroll(id="body"):
+            yield Static(id="meta")
+            yield Markdown(id="prompt")
+            yield Vertical(id="answer")
+            yield Static(id="error")
+            yield Static(id="hints")
+            yield Vertical(id="assess")
+            yield Vertical(id="verdict")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#body").can_focus = True
+        if self.run.mode == "interview":
+            self._ticker = self.set_interval(TICK_SECONDS, self.tick)
+        self.show_question()
+
+    # -- showing a question ----------------------------------------------------------
+
+    @property
+    def question(self) -> m.QuestionBase:
+        item = self.run.current
+        assert item is not None
+        return item.question
+
+    def show_question(self, *, restart_time: bool = True) -> None:
+        item = self.run.current
+        if item is None:
+            self.finish()
+            return
+        question = item.question
+        self.phase, self.verdict, self.written_answer = "answering", None, ""
+        if restart_time:
+            self.run.begin_question()
+        instance = self.run.session.instance(item)
+        tags = ", ".join(question.tags)
+        self.query_one("#meta", Static).update(Content.assemble(
+            (question.level, "bold $text-primary"), f" · {TYPE_NAMES[question.type]} · ", (tags, "$text-muted")))
+        self.query_one("#prompt", Markdown).update(instance.prompt if instance else question.prompt)
+        for area in ("#answer", "#assess", "#verdict"):
+            self.query_one(area).remove_children()
+        self._set_text("#error", None)
+        self._set_text("#hints", None)
+        widget = answer_widget(question, item.display_order)
+        help_line = HOW_TO_ANSWER[question.type]
+        children: list[Widget] = [widget]
+        if isinstance(question, m.NumericQuestion) and question.unit:
+            children = [Horizontal(widget, Label(question.unit, id="unit"), id="typed-row")]
+        if isinstance(question, m.OpenQuestion):
+            children.append(Button("Show the model answer (ctrl+s)", id="submit-open", compact=True))
+        self.query_one("#answer").mount(Label(help_line, id="how"), *children)
+        widget.focus()
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        self.update_status()
+        self.refresh_bindings()
+
+    def _set_text(self, selector: str, text: Content | str | None) -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(text or "")
+        widget.display = bool(text)
+
+    def update_status(self) -> None:
+        summary = self.run.session.summary()
+        total, answered = len(self.run), summary.overall.asked
+        position = min(self.run.position + 1, total)
+        parts: list[tuple[str, str] | str] = [(self.run.request.describe(), "bold"),
+                                              f"   Question {position} of {total}"]
+        if self.run.session.shows_feedback:
+            parts.append(f"   Score {summary.overall.correct}/{answered}")
+        else:
+            parts.append(f"   Answered {answered}")
+        left = self.run.time_left()
+        if left is not None and self.phase == "answering":
+            parts.append(("   ⏱ " + format_seconds(left), "bold $text-warning" if left > 10 else "bold $text-error"))
+        self.query_one("#status", Static).update(Content.assemble(*parts))
+
+    # -- bindings ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.run.current is None:
+            return action == "leave"
+        if action == "submit":
+            return self.phase in ("answering", "assessing")
+        if action == "hint":
+            return (self.phase == "answering" and self.run.session.hints_allowed
+                    and self.run.session.hints_used() < len(self.question.hints))
+        if action == "skip":
+            return self.phase == "answering"
+        if action == "next":
+            return self.phase == "verdict"
+        if action == "demo":
+            return self.phase == "verdict" and self.question.demo is not None
+        return True
+
+    # -- answering ----------------------------------------------------------------------
+
+    @on(AnswerSubmitted)
+    def _answer_submitted(self, event: AnswerSubmitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#submit-open")
+    def _open_submitted(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self) -> None:
+        self.action_next()
+
+    @on(Button.Pressed, "#demo")
+    def _demo_pressed(self) -> None:
+        self.action_demo()
+
+    @on(Button.Pressed, "#flag")
+    def _flag_pressed(self) -> None:
+        self.action_flag()
+
+    def action_submit(self, *, timed_out: bool = False) -> None:
+        if self.run.current is None:
+            return
+        if self.phase == "answering":
+            self._submit_answer(timed_out)
+        elif self.phase == "assessing":
+            ticked = self.query_one(KeyPointChecklist).response()
+            self._record(ticked, saved={"text": self.written_answer, "key_points": ticked})
+
+    def _submit_answer(self, timed_out: bool) -> None:
+        question = self.question
+        widget = self.query_one("#answer-input")
+        if isinstance(widget, TextArea):
+            self.written_answer = widget.text
+            if not self.written_answer.strip() and not timed_out:
+                self._set_text("#error", "Write something first (or skip with s after escape).")
+                return
+            self._assess()
+            return
+        response = widget.response()  # type: ignore[attr-defined]
+        if response is None:
+            if timed_out:
+                self._skip()
+            else:
+                self._set_text("#error", "Pick an answer first: a digit or the arrows, then enter.")
+            return
+        if isinstance(question, (m.NumericQuestion, m.ShortAnswerQuestion, m.ComputedQuestion)) and not str(
+                response).strip():
+            if timed_out:
+                self._skip()
+            else:
+                self._set_text("#error", "Type an answer first.")
+            return
+        self._record(response, timed_out=timed_out)
+
+    def _record(self, response: Any, *, saved: Any = None, timed_out: bool = False) -> None:
+        try:
+            verdict = self.run.answer(response, saved_response=saved)
+        except InvalidResponse as error:
+            if timed_out:
+                self._skip()
+                return
+            self._set_text("#error", Content.assemble(("✘ ", "bold $text-error"), f"{error} — try again."))
+            return
+        if self.run.session.shows_feedback:
+            self._show_verdict(verdict)
+        else:
+            self.run.advance()
+            self.show_question()
+
+    def _assess(self) -> None:
+        """Open questions: show the model answer (not in an interview) and the key points to tick."""
+        item = self.run.current
+        assert item is not None and isinstance(item.question, m.OpenQuestion)
+        question = item.question
+        self.phase = "assessing"
+        self._set_text("#error", None)
+        self.query_one("#answer-input", TextArea).read_only = True
+        self.query_one("#submit-open").display = False
+        self.query_one("#how").display = False
+        widgets: list[Widget] = []
+        if self.run.session.shows_feedback:
+            widgets.append(Markdown("**Model answer**\n\n" + question.model_answer, id="model-answer"))
+        widgets.append(Label("Tick the key points your answer covered: space or a digit, then enter.",
+                             id="tick-how"))
+        checklist = KeyPointChecklist([question.key_points[i] for i in item.display_order], item.display_order,
+                                      id="key-points")
+        widgets.append(checklist)
+        self.query_one("#assess").mount(*widgets)
+        checklist.focus()
+        self.update_status()
+        self.refresh_bindings()
+
+    def _show_verdict(self, verdict: AnswerVerdict) -> None:
+        item = self.run.current
+        assert item is not None
+        question = item.question
+        self.phase, self.verdict = "verdict", verdict
+        self._set_text("#error", None)
+        answer = self.query_one("#answer-input")
+        answer.disabled = True
+        buttons: list[Widget] = [Button("Next (n)", id="next", variant="primary", compact=True)]
+        if question.demo is not None:
+            buttons.append(Button(f"Demo: {question.demo.name} (d)", id="demo", compact=True))
+        buttons.append(Button("Flag (f)", id="flag", compact=True))
+        body = verdict_markdown(question, verdict, instance=self.run.session.instance(item),
+                                show_answer=not isinstance(question, m.OpenQuestion))
+        self.query_one("#verdict").mount(
+            Static(verdict_title(verdict), id="verdict-title"),
+            Markdown(body, id="verdict-body"),
+            Horizontal(*buttons, id="verdict-buttons"),
+        )
+        self.query_one("#next", Button).focus()
+        self.update_status()
+        self.refresh_bindings()
+        self.call_after_refresh(self._scroll_to_verdict)
+
+    def _scroll_to_verdict(self) -> None:
+        self.query_one("#body", VerticalScroll).scroll_to_widget(self.query_one("#verdict-title"), top=True,
+                                                                  animate=False)
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_hint(self) -> None:
+        hint = self.run.session.reveal_hint() if self.phase == "answering" else None
+        if hint is None:
+            self.notify("No more hints for this question.")
+            return
+        used = self.run.session.hints_used()
+        hints = self.query_one("#hints", Static)
+        previous = hints.visual if used > 1 else None
+        line = Content.assemble((f"Hint {used}: ", "bold $text-accent"), " ".join(hint.split()))
+        self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
+        self.refresh_bindings()
+
+    def action_skip(self) -> None:
+        if self.phase == "answering" and self.run.current is not None:
+            self._skip()
+
+    def _skip(self) -> None:
+        self.run.skip()
+        self.show_question(restart_time=False)
+
+    def action_next(self) -> None:
+        if self.phase != "verdict":
+            return
+        self.run.advance()
+        self.show_question(restart_time=False)
+
+    def action_demo(self) -> None:
+        demo = self.question.demo if self.run.current is not None else None
+        if demo is not None:
+            self.app.open_demo(demo.name, demo.params or None)
+
+    def action_flag(self) -> None:
+        from normquiz.tui.screens.flag import FlagScreen
+
+        if self.run.current is None:
+            return
+        question_id = self.question.id
+
+        def save(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            reason, comment = result
+            self.run.store.flag_question(question_id, reason, comment)  # type: ignore[arg-type]
+            self.notify(f"Flagged {question_id} as {reason}: `normquiz stats` lists it.")
+
+        self.app.push_screen(FlagScreen(question_id), save)
+
+    def action_leave(self) -> None:
+        """Escape: out of a text field first; otherwise end the quiz and see the summary."""
+        if isinstance(self.focused, (Input, TextArea)) and self.run.current is not None:
+            self.query_one("#body").focus()
+            return
+        self.finish()
+
+    def finish(self) -> None:
+        from normquiz.tui.screens.summary import SummaryScreen
+
+        if self._ticker is not None:
+            self._ticker.stop()
+        self.app.switch_screen(SummaryScreen(self.run))
+
+    # -- the interview clock and reloads ---------------------------------------------------
+
+    def tick(self) -> None:
+        """Update the countdown; when it runs out, submit what is there (or skip)."""
+        if self.run.current is None or self.phase != "answering":
+            return
+        left = self.run.time_left()
+        if left is None:
+            return
+        if left <= 0:
+            self.notify("Time is up for that question.", timeout=2)
+            self.action_submit(timed_out=True)
+        else:
+            self.update_status()
+
+    @on(BankLoaded)
+    def _bank_loaded(self, event: BankLoaded) -> None:
+        if not event.reloaded or self.run.current is None:
+            return
+        current_id = self.run.current.question.id
+        changed = self.run.session.refresh(event.bank.questions)
+        if current_id not in changed:
+            return
+        if self.phase == "answering":
+            self.show_question(restart_time=False)
+        else:
+            item = self.run.current
+            instance = self.run.session.instance(item)
+            self.query_one("#prompt", Markdown).update(instance.prompt if instance else item.question.prompt)

@@ -1,0 +1,156 @@
+"""Answer widgets, one per kind of question; each says ``Submitted`` when the learner is done.
+
+Every widget answers ``response()`` in the form ``normquiz.bank.check_answer``
+takes: indices as written in the file (the display order is mapped back
+here), a bool for true/false, text for typed answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, SelectionList
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from normquiz.tui.widgets.inline import inline_markdown
+
+DIGITS = "123456789"
+
+
+class AnswerSubmitted(Message):
+    """The learner submitted the answer in ``widget`` (enter, or a click on a choice)."""
+
+    def __init__(self, widget: Widget) -> None:
+        super().__init__()
+        self.widget = widget
+
+
+def _numbered(position: int, text: str) -> Content:
+    label = f"{position + 1} " if position < len(DIGITS) else "  "
+    return Content.assemble((label, "bold $text-primary"), inline_markdown(text))
+
+
+def _digit_bindings(action: str, description: str) -> list[Binding]:
+    return [Binding(digit, f"{action}({index})", description, show=False) for index, digit in enumerate(DIGITS)]
+
+
+class ChoiceAnswer(OptionList):
+    """One answer among numbered choices: a digit or the arrows pick it, enter submits."""
+
+    BINDINGS = [*_digit_bindings("pick", "Pick"), Binding("enter", "select", "Submit")]
+
+    def __init__(self, texts: Sequence[str], values: Sequence[Any], *, id: str | None = None) -> None:
+        super().__init__(*[Option(_numbered(position, text)) for position, text in enumerate(texts)], id=id)
+        self.values = list(values)
+
+    def on_mount(self) -> None:
+        self.highlighted = None
+
+    def action_pick(self, position: int) -> None:
+        if position < self.option_count:
+            self.highlighted = position
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(AnswerSubmitted(self))
+
+    def response(self) -> Any:
+        """The written index (or True/False) of the highlighted choice; None when none is."""
+        return None if self.highlighted is None else self.values[self.highlighted]
+
+
+class MultiChoiceAnswer(SelectionList[int]):
+    """Any number of choices: space (or the choice's digit) toggles, enter submits."""
+
+    BINDINGS = [*_digit_bindings("toggle_at", "Toggle"), Binding("enter", "submit", "Submit")]
+
+    def __init__(self, texts: Sequence[str], values: Sequence[int], *, id: str | None = None) -> None:
+        super().__init__(*[Selection(_numbered(position, text), value)
+                           for position, (text, value) in enumerate(zip(texts, values))], id=id)
+
+    def action_toggle_at(self, position: int) -> None:
+        if position < self.option_count:
+            self.highlighted = position
+            self.toggle(self.get_option_at_index(position))
+
+    def action_submit(self) -> None:
+        self.post_message(AnswerSubmitted(self))
+
+    def response(self) -> list[int]:
+        return sorted(self.selected)
+
+
+class OrderingAnswer(OptionList):
+    """Steps to put in order: shift+up/down (or alt/ctrl+up/down, or [ and ]) move the
+    highlighted step; enter submits."""
+
+    BINDINGS = [
+        Binding("shift+up,alt+up,ctrl+up,left_square_bracket", "move(-1)", "Move up", key_display="⇧↑"),
+        Binding("shift+down,alt+down,ctrl+down,right_square_bracket", "move(1)", "Move down",
+                key_display="⇧↓"),
+        Binding("enter", "submit", "Submit"),
+    ]
+
+    def __init__(self, texts: Sequence[str], values: Sequence[int], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.items: list[tuple[str, int]] = list(zip(texts, values))
+
+    def on_mount(self) -> None:
+        self._render_items()
+        self.highlighted = 0
+
+    def _render_items(self) -> None:
+        highlighted = self.highlighted
+        self.set_options([Option(_numbered(position, text)) for position, (text, _) in enumerate(self.items)])
+        self.highlighted = highlighted
+
+    def action_move(self, step: int) -> None:
+        here = self.highlighted
+        if here is None or not 0 <= here + step < len(self.items):
+            return
+        self.items[here], self.items[here + step] = self.items[here + step], self.items[here]
+        self.highlighted = here + step
+        self._render_items()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # a click only highlights: moving needs the keys
+
+    def action_submit(self) -> None:
+        self.post_message(AnswerSubmitted(self))
+
+    def response(self) -> list[int]:
+        return [value for _, value in self.items]
+
+
+class TypedAnswer(Input):
+    """A number or a few words; enter submits."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(AnswerSubmitted(self))
+
+    def response(self) -> str:
+        return self.value
+
+
+class KeyPointChecklist(SelectionList[int]):
+    """The key points of an open question to tick after writing: space or a digit toggles,
+    enter says done."""
+
+    BINDINGS = [*_digit_bindings("toggle_at", "Toggle"), Binding("enter", "submit", "Done")]
+
+    def __init__(self, points: Sequence[str], values: Sequence[int], *, id: str | None = None) -> None:
+        super().__init__(*[Selection(_numbered(position, text), value)
+                           for position, (text, value) in enumerate(zip(points, values))], id=id)
+
+    action_toggle_at = MultiChoiceAnswer.action_toggle_at
+    action_submit = MultiChoiceAnswer.action_submit
+
+    def response(self) -> list[int]:
+        return sorted(self.selected)

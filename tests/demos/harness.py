@@ -1,0 +1,36 @@
+"""A tiny App that opens one demo screen, for the demo tests (the real app shell lives elsewhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+
+from normquiz.tui.demos import create_demo_screen
+
+
+class DemoHarness(App):
+    """Pushes one demo screen; records the quizzes the demo asks for instead of starting them."""
+
+    BINDINGS = [("ctrl+q", "quit", "quit")]
+
+    def __init__(self, name: str, params: Mapping[str, Any] | None = None, *, screen: Screen | None = None,
+                 theme: str = "textual-dark") -> None:
+        super().__init__()
+        self.demo_name = name
+        self.demo_params = params
+        self.demo_screen = screen
+        self.started_quizzes: list[dict[str, Any]] = []
+        self.opened_demos: list[tuple[str, Any]] = []
+        self.theme = theme
+
+    def on_mount(self) -> None:
+        self.push_screen(self.demo_screen or create_demo_screen(self.demo_name, self.demo_params))
+
+    def start_quiz(self, **options: Any) -> None:
+        self.started_quizzes.append(options)
+
+    def open_demo(self, name: str, params: Any = None) -> None:
+        self.opened_demos.append((name, params))
