@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 from pathlib import Path
 
 from normquiz import __version__
@@ -21,6 +22,20 @@ QUESTION_TYPE_CHOICES = (
 )
 
 
+LEVEL_CHOICES = ("basic", "intermediate", "advanced")
+MODE_CHOICES = ("practice", "review", "interview")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 class CommandError(Exception):
     """A failure to report as one line on stderr, with an exit code."""
 
@@ -29,8 +44,15 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (``normquiz quiz: error: ...``), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="normquiz",
         description=(
             "Interview preparation on normalization in deep learning: "
@@ -38,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"normquiz {__version__}")
-    content = argparse.ArgumentParser(add_help=False)
+    content = _Parser(add_help=False)
     content.add_argument(
         "--content", action="append", metavar="DIR", dest="content",
         default=argparse.SUPPRESS,
@@ -46,7 +68,33 @@ def build_parser() -> argparse.ArgumentParser:
              f"folders separated by {os.pathsep!r})")
     parser.add_argument("--content", action="append", metavar="DIR", dest="content", default=[],
                         help=f"an extra folder of question files (repeatable; also ${CONTENT_ENV})")
+    parser.add_argument("--data-dir", metavar="DIR", dest="data_dir", default=None,
+                        help="where progress is kept (also $NORMQUIZ_DATA_DIR; "
+                             "default: the user data directory)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    quiz = commands.add_parser(
+        "quiz", parents=[content], help="start a quiz session in the app",
+        description="Open the app straight into a quiz. Every answer is saved as it is given.")
+    quiz.add_argument("--level", choices=LEVEL_CHOICES, action="append", default=[],
+                      help="only questions of this level (repeatable)")
+    quiz.add_argument("--tag", action="append", default=[], metavar="T",
+                      help="only questions with this tag (repeatable)")
+    quiz.add_argument("--count", type=_positive_int, metavar="N", help="how many questions")
+    quiz.add_argument("--seed", type=int, metavar="S", help="a seed for a repeatable choice and order")
+    quiz.add_argument("--mode", choices=MODE_CHOICES, default="practice",
+                      help="practice (default), review (what is due) or interview (timed)")
+    quiz.set_defaults(handler=_quiz)
+
+    demo = commands.add_parser("demo", help="open a demo screen", description="Open a demo screen directly.")
+    demo.add_argument("name", nargs="?", metavar="NAME", help="the demo (see --list)")
+    demo.add_argument("--list", action="store_true", help="list the demos, one per line")
+    demo.set_defaults(handler=_demo)
+
+    stats = commands.add_parser("stats", parents=[content], help="print a progress summary",
+                                description="Print the figures of the stats screen.")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+    stats.set_defaults(handler=_stats)
 
     validate = commands.add_parser(
         "validate", parents=[content], help="check question files",
@@ -152,22 +200,95 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    from normquiz.progress import resolve_data_dir
+
+    return resolve_data_dir(args.data_dir)
+
+
+def _run_app(args: argparse.Namespace, start: object = None) -> int:
+    from normquiz.tui.app import NormquizApp
+
+    app = NormquizApp(content_dirs=content_dirs(args), data_dir=_data_dir(args), start=start)  # type: ignore[arg-type]
+    app.run()
+    return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    from normquiz.tui.app import StartQuiz
+
+    if args.tag:
+        from normquiz.bank import load_bank
+
+        known = {tag for question in load_bank(content_dirs(args)).questions for tag in question.tags}
+        unknown = [tag for tag in args.tag if tag not in known]
+        if unknown:
+            from normquiz.bank.problems import did_you_mean
+
+            raise CommandError(f"no question has the tag {unknown[0]!r}{did_you_mean(unknown[0], known)}",
+                               exit_code=2)
+    start = StartQuiz(levels=tuple(args.level), tags=tuple(args.tag), count=args.count, seed=args.seed,
+                      mode=args.mode)
+    return _run_app(args, start)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from normquiz.bank.demos import DEMOS
+
+    if args.list:
+        for demo in DEMOS.values():
+            print(f"{demo.name:<14} {demo.description}")
+        return 0
+    if args.name is None:
+        raise CommandError("name a demo, or list them with `normquiz demo --list`", exit_code=2)
+    if args.name not in DEMOS:
+        from normquiz.bank.problems import did_you_mean
+
+        raise CommandError(f"there is no demo {args.name!r}{did_you_mean(args.name, DEMOS)} "
+                           "(see `normquiz demo --list`)", exit_code=2)
+    try:
+        from normquiz.tui.demos import create_demo_screen  # noqa: F401
+    except ImportError:
+        raise CommandError("the demo screens are not available in this version yet") from None
+    from normquiz.tui.app import StartDemo
+
+    return _run_app(args, StartDemo(args.name))
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from normquiz.bank import load_bank
+    from normquiz.progress import ProgressStore, progress_stats
+
+    bank = load_bank(content_dirs(args))
+    with ProgressStore.open(_data_dir(args)) as store:
+        for notice in store.notices:
+            print(f"note: {notice}", file=sys.stderr)
+        stats = progress_stats(store, {question.id: (question.level, question.tags)
+                                       for question in bank.questions})
+    print(stats.to_json() if args.json else stats.format_text())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
-    handler = getattr(args, "handler", None)
+        handler = _run_app
+    else:
+        handler = getattr(args, "handler", None)
     if handler is None:  # pragma: no cover - every subcommand sets one
         parser.error(f"unknown command {args.command!r}")
     try:
         return int(handler(args) or 0)
     except CommandError as error:
-        print(f"normquiz {args.command}: error: {error}", file=sys.stderr)
+        command = f"normquiz {args.command}" if args.command else "normquiz"
+        print(f"{command}: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `normquiz stats | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

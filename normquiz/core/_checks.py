@@ -82,6 +82,8 @@ def channel_input(x: Any, function: str, *, min_ndim: int = 2) -> tuple[np.ndarr
 
 def normalized_shape_tuple(normalized_shape: Any, x: np.ndarray, function: str) -> tuple[int, ...]:
     """Turn an int or sequence into a shape tuple and check it matches x's trailing dims."""
+    if type(normalized_shape) is int and 0 < normalized_shape and x.ndim and x.shape[-1] == normalized_shape:
+        return (normalized_shape,)  # the common case, without the slower ABC checks below
     if isinstance(normalized_shape, Integral) and not isinstance(normalized_shape, bool):
         shape: tuple[int, ...] = (int(normalized_shape),)
     elif isinstance(normalized_shape, (tuple, list)) and all(

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from normquiz.core import _checks
-from normquiz.core.moments import normalize_rows, rows_per_block
-from normquiz.core.statistics import batch_statistics, group_rows, instance_rows
+from normquiz.core.moments import normalize_columns, normalize_rows, rows_per_block
+from normquiz.core.statistics import batch_count, batch_statistics, group_rows, instance_rows
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
 
@@ -158,15 +158,21 @@ def batch_norm(
     weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, np.dtype(np.float64))
     bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, np.dtype(np.float64))
     eps = _checks.positive_eps(eps, "batch_norm", allow_zero=not training)
-    centered = None
     if training:
         if running_mean is not None:
             momentum = _checks.momentum_value(momentum, "batch_norm")
         if valid is None and x.ndim == 2:
-            # (N, C): the statistics pass leaves x - center in the output buffer,
-            # which then only needs scaling and shifting (two passes, not three).
-            centered = np.empty_like(x)
-        mean, var, count, center = batch_statistics(x, valid, "batch_norm", centered=centered)
+            # (N, C): statistics and normalization in one kernel, which leaves the
+            # centred values in the output buffer and scales them in place.
+            count = batch_count(x, None, "batch_norm")
+            out, mean, var = normalize_columns(
+                x, eps, weight=weight, bias=bias, statistics=running_mean is not None
+            )
+            if running_mean is not None:
+                _update_running(running_mean, momentum, mean)
+                _update_running(running_var, momentum, var * (count / (count - 1)))
+            return out.astype(out_dtype, copy=False)
+        mean, var, count, _ = batch_statistics(x, valid, "batch_norm")
         if running_mean is not None:
             _update_running(running_mean, momentum, mean)
             _update_running(running_var, momentum, var * (count / (count - 1)))
@@ -177,14 +183,6 @@ def batch_norm(
                 "but neither was given; pass both, or training=True to use the batch's statistics."
             )
         mean, var = running_mean.astype(np.float64), running_var.astype(np.float64)
-    if centered is not None:
-        scale = 1.0 / np.sqrt(var + eps)
-        if weight is not None:
-            scale *= weight
-        shift = bias
-        if center is not mean:  # several blocks: centered holds x - center, not x - mean
-            shift = (0.0 if bias is None else bias) - (mean - center) * scale
-        return per_channel_affine(centered, scale, shift, out=centered).astype(out_dtype, copy=False)
     if valid is None:
         return _normalize_channels(x, mean, var, eps, weight, bias).astype(out_dtype, copy=False)
     with np.errstate(invalid="ignore", over="ignore"):  # padding may hold inf/nan; it is zeroed below
@@ -219,6 +217,9 @@ def layer_norm(
     weight = _checks.optional_parameter(weight, shape, "weight", meaning, x.dtype)
     bias = _checks.optional_parameter(bias, shape, "bias", meaning, x.dtype)
     eps = _checks.positive_eps(eps, "layer_norm")
+    if len(shape) == 1 and x.ndim == 2:  # already (rows, K): skip the reshapes (~0.5 us of ~10 at (8, 16))
+        out, _, _ = normalize_rows(x, eps, weight=weight, bias=bias)
+        return out if out.dtype == out_dtype else out.astype(out_dtype)
     size = math.prod(shape)
     out, _, _ = normalize_rows(
         x.reshape(-1, size),

@@ -24,6 +24,7 @@ __all__ = [
     "NormStatistics",
     "normalization_statistics",
     "batch_statistics",
+    "batch_count",
     "group_rows",
     "instance_rows",
 ]
@@ -88,14 +89,9 @@ class NormStatistics:
         return result
 
 
-def batch_statistics(
-    x: np.ndarray, mask: np.ndarray | None, function: str, *, centered: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
-    """Training-mode batch-norm statistics of a validated ``(N, C, *S)`` input.
+def batch_count(x: np.ndarray, mask: np.ndarray | None, function: str) -> int:
+    """Values per channel in a training batch (valid positions, when masked).
 
-    Returns ``(mean, var, count, center)``. For an unmasked ``(N, C)`` input
-    a ``centered`` buffer may be passed: it receives ``x - center`` (see
-    ``moments.column_moments``); otherwise ``center`` is None.
     Raises PyTorch's ValueError when a channel would have a single value (its
     variance is 0 and the unbiased correction divides by 0).
     """
@@ -111,6 +107,20 @@ def batch_statistics(
             "Expected more than 1 value per channel when training, got input size "
             f"{_checks.torch_size(x.shape)}{detail}"
         )
+    return count
+
+
+def batch_statistics(
+    x: np.ndarray, mask: np.ndarray | None, function: str, *, centered: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
+    """Training-mode batch-norm statistics of a validated ``(N, C, *S)`` input.
+
+    Returns ``(mean, var, count, center)``. For an unmasked ``(N, C)`` input
+    a ``centered`` buffer may be passed: it receives ``x - center`` (see
+    ``moments.column_moments``); otherwise ``center`` is None.
+    Raises as ``batch_count`` does for a batch with one value per channel.
+    """
+    count = batch_count(x, mask, function)
     if centered is not None:
         mean, var, center = column_moments(x, centered)
         return mean, var, count, center

@@ -27,9 +27,11 @@ from normquiz.core.training_data import ClassificationTask, make_spiral_task
 from normquiz.core.training_network import MLP, NORMS
 
 __all__ = [
+    "DEMO_PRESETS",
     "NORMS",
     "SWEEP_INIT_SCALES",
     "SWEEP_LEARNING_RATES",
+    "DemoPreset",
     "EvalResult",
     "StepResult",
     "SweepCell",
@@ -38,6 +40,8 @@ __all__ = [
     "TrainingStatus",
     "sweep",
     "iter_sweep",
+    "make_task",
+    "run_to_end",
     "train",
 ]
 
@@ -113,6 +117,33 @@ class TrainingConfig:
     def replace(self, **changes: object) -> TrainingConfig:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class DemoPreset:
+    """A named starting point for the training demo: run ``config`` with each norm and compare the curves."""
+
+    name: str
+    description: str
+    config: TrainingConfig
+
+
+#: Settings where the sweep (docs/training-demo.md, 3 seeds) shows a clear, seed-stable contrast.
+DEMO_PRESETS = (
+    DemoPreset("baseline", "He init, lr 0.1: all three learn; batch norm gets there first.", TrainingConfig()),
+    DemoPreset(
+        "high learning rate", "lr 1: batch norm still learns; none and layer norm stall near chance.",
+        TrainingConfig(learning_rate=1.0),
+    ),
+    DemoPreset(
+        "small init", "He init x0.1: no norm never leaves chance (the signal vanishes); batch norm learns.",
+        TrainingConfig(init_scale=0.1),
+    ),
+    DemoPreset(
+        "large init", "He init x10: no norm blows up at step 1; layer norm stalls; batch norm learns.",
+        TrainingConfig(init_scale=10.0),
+    ),
+)
 
 
 def make_task(config: TrainingConfig) -> ClassificationTask:

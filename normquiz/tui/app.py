@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
 from normquiz.tui.messages import BankLoaded
@@ -52,7 +53,9 @@ class NormquizApp(App[None]):
 
     TITLE = "normquiz"
     SUB_TITLE = "batch norm, layer norm and relatives"
-    CSS_PATH = "app.tcss"
+    # The home screen's styles with the app's: it is the default screen, whose CSS_PATH
+    # Textual does not read, and it saves a restyle before the first frame.
+    CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens" / "home.tcss"]
     COMMANDS = App.COMMANDS | {QuizCommands, QuestionCommands, DemoCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     BINDINGS = [
@@ -60,6 +63,9 @@ class NormquizApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("r", "reload", "Reload files", show=False),
     ]
+
+    cursor_blink: bool = True
+    """Blinking text cursors; tests turn it off so that snapshots are stable."""
 
     def __init__(
         self,
@@ -80,16 +86,28 @@ class NormquizApp(App[None]):
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
         self._seeds = random.Random()
+        self._started = time.perf_counter()
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME  # before the first styling: a change later restyles everything
 
     # -- start-up ----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = DEFAULT_THEME
-        self.push_screen(HomeScreen())
-        # After the first frame: the learner sees the home screen while the bank loads.
-        self.call_after_refresh(self.load_bank)
+        self.call_after_refresh(self.after_first_frame)
+
+    def get_default_screen(self) -> Screen[Any]:
+        home = HomeScreen()
+        # The breakpoint class from the start, so the first resize does not restyle the screen.
+        width = self.size.width
+        home.add_class(next(name for limit, name in reversed(self.HORIZONTAL_BREAKPOINTS) if width >= limit))
+        return home
+
+    def after_first_frame(self) -> None:
+        """The home screen is on screen: now read the bank while the learner looks at it."""
+        self.log.system(f"normquiz: first frame {1000 * (time.perf_counter() - self._started):.0f} ms "
+                        "after the app was created")
+        self.load_bank()
 
     @work(thread=True, exclusive=True, group="bank")
     def load_bank(self, reloaded: bool = False) -> None:

@@ -41,3 +41,13 @@ def test_refresh_caps_the_hints_already_used() -> None:
     current = session.current.question
     session.refresh([current.model_copy(update={"hints": ["one"]})])
     assert session.hints_used() == 1 and session.reveal_hint() is None
+
+
+def test_the_demo_catalogue_imports_without_pydantic() -> None:
+    """The app's home screen lists the demos before its first frame: that must stay light."""
+    import subprocess
+    import sys
+
+    code = "import sys, normquiz.bank.demos; print('pydantic' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

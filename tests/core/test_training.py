@@ -163,3 +163,42 @@ def test_the_task_is_a_function_of_its_seed() -> None:
 def test_a_bad_config_is_a_clear_value_error(changes: dict) -> None:
     with pytest.raises(ValueError, match="TrainingConfig"):
         TrainingConfig(**changes)
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_matches_the_same_network_in_pytorch(norm: str) -> None:
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+    trainer = _tiny_float64_trainer(norm)
+    network = trainer.network
+    params = {name: torch.tensor(value, requires_grad=True) for name, value in network.parameters.items()}
+    x, labels = trainer.task.x_train[:8], trainer.task.y_train[:8]
+    running = [(torch.zeros(5, dtype=torch.float64), torch.ones(5, dtype=torch.float64)) for _ in range(2)]
+
+    def torch_logits(inputs: np.ndarray, training: bool) -> torch.Tensor:
+        h = torch.tensor(inputs)
+        for layer in (1, 2):
+            z = h @ params[f"linear{layer}.weight"]
+            if f"linear{layer}.bias" in params:
+                z = z + params[f"linear{layer}.bias"]
+            gamma, beta = params.get(f"norm{layer}.weight"), params.get(f"norm{layer}.bias")
+            if norm == "batch":
+                mean, var = running[layer - 1]
+                z = functional.batch_norm(z, mean, var, gamma, beta, training, 0.1, 1e-5)
+            elif norm == "layer":
+                z = functional.layer_norm(z, (5,), gamma, beta, 1e-5)
+            h = torch.relu(z)
+        return h @ params["output.weight"] + params["output.bias"]
+
+    loss = functional.cross_entropy(torch_logits(x, True), torch.tensor(labels))
+    loss.backward()
+    ours, _, grads = network.loss_and_gradients(x, labels, update_running=True)
+    assert ours == pytest.approx(loss.item(), rel=1e-12)
+    for name, grad in grads.items():
+        np.testing.assert_allclose(grad, params[name].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+    for (mean, var), our_mean, our_var in zip(running, network.running_means, network.running_vars):
+        np.testing.assert_allclose(our_mean, mean.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(our_var, var.numpy(), rtol=1e-12)
+    eval_logits, _ = network.forward(trainer.task.x_test[:16], training=False)
+    with torch.no_grad():
+        np.testing.assert_allclose(eval_logits, torch_logits(trainer.task.x_test[:16], False).numpy(), rtol=1e-10)

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from normquiz.core import batch_norm, group_norm, layer_norm, normalization_statistics, rms_norm
 from normquiz.core.statistics import NormStatistics
-from normquiz.tui.demos.base import DemoScreen
+from normquiz.tui.demos.base import SELECT_BINDINGS, DemoScreen
 from normquiz.tui.widgets.heatmap import Heatmap, HeatmapView
 
 NORMS = ("batch", "layer", "group", "instance", "rms")
@@ -159,6 +159,7 @@ class AxesDemo(DemoScreen):
     DEMO_NAME = "axes"
     TITLE_TEXT = "axes · which values share one mean and variance"
     QUIZ_TAGS = ("axes",)
+    STATE_TYPE = AxesState
     CSS_PATH = ["base.tcss", "axes.tcss"]
     EXPLANATION = (
         "Each layer computes [b]mean[/b] and [b]variance[/b] over some axes, then "
@@ -171,10 +172,7 @@ class AxesDemo(DemoScreen):
     )
     BINDINGS = [
         Binding("n", "next_norm", "norm"),
-        Binding("up", "move(-1, 0)", "select", key_display="↑↓←→"),
-        Binding("down", "move(1, 0)", "select", show=False),
-        Binding("left", "move(0, -1)", "select", show=False),
-        Binding("right", "move(0, 1)", "select", show=False),
+        *SELECT_BINDINGS,
         Binding("plus,equals_sign", "resize(1, 0)", "N+", key_display="+"),
         Binding("minus", "resize(-1, 0)", "N-", key_display="-"),
         Binding("right_square_bracket", "resize(0, 1)", "D+", key_display="]"),
@@ -185,11 +183,6 @@ class AxesDemo(DemoScreen):
         Binding("B", "affine(0, -0.5)", "β-"),
         Binding("s", "resample", "resample"),
     ]
-
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        super().__init__(params)
-        self.state = AxesState.from_params(self.params)
-        self.view: AxesView | None = None
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="axes-status", classes="demo-status")
@@ -235,10 +228,6 @@ class AxesDemo(DemoScreen):
             HeatmapView(np.vstack([view.weight, view.bias]), row_labels=("γ", "β"), label_width=4, cell_width=CELL,
                         highlight=np.arange(state.d)[None, :].repeat(2, 0) == state.col))
 
-    def update_state(self, state: AxesState) -> None:
-        self.state = state
-        self.refresh_view()
-
     def action_next_norm(self) -> None:
         self.update_state(self.state.next_norm())
 
@@ -250,6 +239,3 @@ class AxesDemo(DemoScreen):
 
     def action_affine(self, dgamma: float, dbeta: float) -> None:
         self.update_state(self.state.nudge_affine(dgamma, dbeta))
-
-    def action_resample(self) -> None:
-        self.update_state(replace(self.state, seed=self.state.seed + 1))

@@ -10,6 +10,7 @@ terminal). Common keys: ``escape`` back, ``z`` quiz me on this topic,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -20,6 +21,15 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 
+#: Arrow keys that move a selection (the footer shows them once); actions ``move(drow, dcol)``.
+SELECT_BINDINGS = [
+    Binding("up", "move(-1, 0)", "select", key_display="↑↓←→"),
+    Binding("down", "move(1, 0)", "select", show=False),
+    Binding("left", "move(0, -1)", "select", show=False),
+    Binding("right", "move(0, 1)", "select", show=False),
+]
+
+
 class DemoScreen(Screen):
     """Base class of the demo screens (see the module docstring)."""
 
@@ -27,6 +37,8 @@ class DemoScreen(Screen):
     TITLE_TEXT: ClassVar[str] = ""
     #: Tags of the questions "quiz me on this" asks (a question matches when it has any of them).
     QUIZ_TAGS: ClassVar[tuple[str, ...]] = ()
+    #: The demo's state class: a frozen dataclass with a ``from_params(params)`` constructor.
+    STATE_TYPE: ClassVar[Any] = None
     #: Rich markup for the explanation panel.
     EXPLANATION: ClassVar[str] = ""
     CSS_PATH = ["base.tcss"]
@@ -40,6 +52,8 @@ class DemoScreen(Screen):
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.params: dict[str, Any] = dict(params or {})
+        self.state = self.STATE_TYPE.from_params(self.params) if self.STATE_TYPE else None
+        self.view: Any = None  # the last view model drawn
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]{self.TITLE_TEXT}[/b]", id="demo-title")
@@ -59,6 +73,15 @@ class DemoScreen(Screen):
 
     def refresh_view(self) -> None:
         """Recompute the view model from the state and redraw (override)."""
+
+    def update_state(self, state: Any) -> None:
+        """Adopt a new state (a frozen dataclass) and redraw."""
+        self.state = state
+        self.refresh_view()
+
+    def action_resample(self) -> None:
+        """Draw new random inputs: the next seed (for demos whose state has one)."""
+        self.update_state(replace(self.state, seed=self.state.seed + 1))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

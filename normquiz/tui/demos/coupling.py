@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from normquiz.core import batch_norm, layer_norm
-from normquiz.tui.demos.base import DemoScreen
+from normquiz.tui.demos.base import SELECT_BINDINGS, DemoScreen
 from normquiz.tui.widgets.heatmap import Heatmap, HeatmapView
 
 FEATURES = 4
@@ -96,6 +96,7 @@ class CouplingDemo(DemoScreen):
     DEMO_NAME = "coupling"
     TITLE_TEXT = "coupling · change one example, watch the others"
     QUIZ_TAGS = ("batch-size", "train-eval")
+    STATE_TYPE = CouplingState
     CSS_PATH = ["base.tcss", "coupling.tcss"]
     EXPLANATION = (
         "Press [b]space[/b] to push the selected value up (backspace: down).\n\n"
@@ -109,19 +110,11 @@ class CouplingDemo(DemoScreen):
         Binding("n", "toggle_norm", "BN/LN"),
         Binding("space", "push(1)", "nudge +"),
         Binding("backspace", "push(-1)", "nudge -"),
-        Binding("up", "move(-1, 0)", "select", key_display="↑↓←→"),
-        Binding("down", "move(1, 0)", "select", show=False),
-        Binding("left", "move(0, -1)", "select", show=False),
-        Binding("right", "move(0, 1)", "select", show=False),
+        *SELECT_BINDINGS,
         Binding("plus,equals_sign", "resize(1)", "N+", key_display="+"),
         Binding("minus", "resize(-1)", "N-", key_display="-"),
         Binding("s", "resample", "resample"),
     ]
-
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        super().__init__(params)
-        self.state = CouplingState.from_params(self.params)
-        self.view: CouplingView | None = None
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="coupling-status", classes="demo-status")
@@ -154,10 +147,6 @@ class CouplingDemo(DemoScreen):
         self.query_one("#coupling-output-caption", Static).update(f"output y = {name}(x), after the nudge")
         self.query_one("#coupling-output", Heatmap).show(
             HeatmapView(view.after, highlight=view.change > 0, row_labels=labels, col_labels=columns))
-
-    def update_state(self, state: CouplingState) -> None:
-        self.state = state
-        self.refresh_view()
 
     def action_toggle_norm(self) -> None:
         self.update_state(self.state.toggle_norm())

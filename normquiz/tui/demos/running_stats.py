@@ -122,6 +122,7 @@ class RunningStatsDemo(DemoScreen):
     DEMO_NAME = "running-stats"
     TITLE_TEXT = "running-stats · moving averages, train versus eval"
     QUIZ_TAGS = ("running-stats", "train-eval")
+    STATE_TYPE = RunningStatsState
     CSS_PATH = ["base.tcss", "running_stats.tcss"]
     EXPLANATION = (
         "In training, BN normalizes with the batch's statistics and updates\n"
@@ -141,11 +142,6 @@ class RunningStatsDemo(DemoScreen):
         Binding("f", "toggle_forgot", "forgot eval()"),
         Binding("c", "companions", "test batch"),
     ]
-
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        super().__init__(params)
-        self.state = RunningStatsState.from_params(self.params)
-        self.view: RunningStatsView | None = None
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="running-status", classes="demo-status")
@@ -179,7 +175,7 @@ class RunningStatsDemo(DemoScreen):
              Series("running", steps, view.running_var, role="error")),
             title="channel 0 variance", message="press space to feed a batch"))
         self.query_one("#running-outputs-caption", Static).update(
-            f"output of a fixed example x* = {FIXED_INPUT[0].tolist()} "
+            "fixed example x* = [3, -1, 0.5, 2] "
             f"· model in {view.mode_used} mode: [ ]")
         used = np.zeros((4, CHANNELS), dtype=bool)
         used[0 if view.mode_used == "train" else 1] = True
@@ -188,10 +184,6 @@ class RunningStatsDemo(DemoScreen):
             view.outputs, highlight=used, row_labels=("BN train", "BN eval", "LN train", "LN eval"),
             col_labels=tuple(f"f{j}" for j in range(CHANNELS))))
         self.query_one("#running-verdict", Static).update(verdict(state, view))
-
-    def update_state(self, state: RunningStatsState) -> None:
-        self.state = state
-        self.refresh_view()
 
     def action_advance(self, batches: int) -> None:
         self.update_state(self.state.advance(batches))

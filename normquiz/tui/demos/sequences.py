@@ -117,7 +117,7 @@ def describe(state: SequencesState) -> str:
     if state.per_step:
         return "batch norm per time step: statistics at step t over the sequences still running at t"
     if state.masked:
-        return "batch norm over all real positions (B·T minus padding), with the mask"
+        return "batch norm over the real positions only ([b]masked[/b])"
     return "batch norm over all B·T positions, [b]padding included[/b] (no mask)"
 
 
@@ -127,6 +127,7 @@ class SequencesDemo(DemoScreen):
     DEMO_NAME = "sequences"
     TITLE_TEXT = "sequences · padding and batch statistics"
     QUIZ_TAGS = ("sequences", "rnn")
+    STATE_TYPE = SequencesState
     CSS_PATH = ["base.tcss", "sequences.tcss"]
     EXPLANATION = (
         "A batch of sequences of different lengths, zero-padded to T.\n\n"
@@ -148,14 +149,9 @@ class SequencesDemo(DemoScreen):
         Binding("s", "resample", "resample"),
     ]
 
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        super().__init__(params)
-        self.state = SequencesState.from_params(self.params)
-        self.view: SequencesView | None = None
-
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="seq-status", classes="demo-status")
-        yield Static("feature 0 of each token (· = padding; [ ] = in the statistics of feature 0)",
+        yield Static("input, feature 0 (· = padding zero; [ ] = counted in BN's statistics)",
                      classes="demo-caption")
         yield Heatmap(id="seq-input")
         yield Static(id="seq-stats", classes="demo-status")
@@ -171,9 +167,8 @@ class SequencesDemo(DemoScreen):
         labels = tuple(f"s{i}" for i in range(state.batch_size))
         steps = tuple(f"t{t}" for t in range(state.max_length))
         self.query_one("#seq-status", Static).update(
-            f"{describe(state)}\nB={state.batch_size} sequences, T={state.max_length}, D={FEATURES} · "
-            f"lengths {', '.join(map(str, view.lengths))} · {int(view.mask.sum())} real tokens of "
-            f"{view.mask.size}")
+            f"{describe(state)}\nB={state.batch_size}, T={state.max_length}, D={FEATURES} · "
+            f"lengths {' '.join(map(str, view.lengths))} · {int(view.mask.sum())}/{view.mask.size} real")
         shown = np.where(view.mask, view.x[..., 0], np.nan)
         if state.norm == "layer":
             in_stats = np.zeros(view.mask.shape, dtype=bool)
@@ -182,21 +177,17 @@ class SequencesDemo(DemoScreen):
         else:
             in_stats = view.mask if state.masked else np.ones(view.mask.shape, dtype=bool)
         self.query_one("#seq-input", Heatmap).show(HeatmapView(
-            shown, highlight=in_stats, row_labels=labels, col_labels=steps, decimals=1, cell_width=6))
+            shown, highlight=in_stats, row_labels=labels, label_width=4, col_labels=steps, decimals=1, cell_width=6))
         self.query_one("#seq-stats", Static).update(statistics_text(view))
         error = self.query_one("#seq-error", Static)
         error.display = view.error is not None
         error.update(f"BN cannot train on this batch: {view.error}" if view.error else "")
         self.query_one("#seq-output", Heatmap).show(HeatmapView(
-            view.output[..., 0], row_labels=labels, col_labels=steps, decimals=1, cell_width=6, limit=2.5))
+            view.output[..., 0], row_labels=labels, label_width=4, col_labels=steps, decimals=1, cell_width=6, limit=2.5))
         self.query_one("#seq-steps", Heatmap).show(HeatmapView(
-            np.vstack([view.step_count, view.step_mean]), row_labels=("n", "mean"), col_labels=steps,
-            decimals=1, cell_width=6, signed=False, colour_values=np.vstack([np.zeros_like(view.step_mean),
+            np.vstack([view.step_count, view.step_mean]), row_labels=("n", "mean"), label_width=4, col_labels=steps,
+            decimals=1, row_decimals=(0, 1), cell_width=6, signed=False, colour_values=np.vstack([np.zeros_like(view.step_mean),
                                                                           view.step_mean - FEATURE_MEANS[0]])))
-
-    def update_state(self, state: SequencesState) -> None:
-        self.state = state
-        self.refresh_view()
 
     def action_toggle_norm(self) -> None:
         self.update_state(replace(self.state, norm="layer" if self.state.norm == "batch" else "batch"))
@@ -210,18 +201,15 @@ class SequencesDemo(DemoScreen):
     def action_resize(self, batch: int, length: int) -> None:
         self.update_state(self.state.resize(batch, length))
 
-    def action_resample(self) -> None:
-        self.update_state(replace(self.state, seed=self.state.seed + 1))
-
 
 def statistics_text(view: SequencesView) -> str:
     """BN's per-feature mean and variance with and without the mask, and the damage to the output."""
     if view.unmasked is None or view.masked is None:
         return ""
     rows = []
-    for name, stats in (("no mask ", view.unmasked), ("masked  ", view.masked)):
+    for name, stats in (("no mask", view.unmasked), ("masked ", view.masked)):
         means = " ".join(f"{v:+.2f}" for v in stats.per_statistic(stats.mean))
         variances = " ".join(f"{v:.2f}" for v in stats.per_statistic(stats.var))
-        rows.append(f"BN {name} mean [{means}]  var [{variances}]  over {stats.count} positions")
-    rows.append(f"largest change of a real token's BN output caused by the padding: [b]{view.damage:.3f}[/b]")
+        rows.append(f"BN {name} ({stats.count:>3}): mean {means} · var {variances}")
+    rows.append(f"padding moves a real token's BN output by up to [b]{view.damage:.3f}[/b]")
     return "\n".join(rows)

@@ -36,6 +36,7 @@ class FlagScreen(ModalScreen[tuple[str, str] | None]):
         reason = self.query_one("#reason", ChoiceAnswer)
         reason.highlighted = 0
         reason.focus()
+        self.query_one("#comment", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
 
     @on(AnswerSubmitted)
     @on(Input.Submitted)

@@ -24,7 +24,7 @@ LEVEL_NAMES = ("basic", "intermediate", "advanced")
 MAX_BANNER_PROBLEMS = 4
 
 
-def _row(label: str, detail: str = "", width: int = 16) -> Content:
+def _row(label: str, detail: str = "", width: int = 17) -> Content:
     return Content.assemble((f"{label:<{width}}", "bold"), (detail, "$text-muted"))
 
 
@@ -47,13 +47,14 @@ class HomeScreen(Screen[None]):
         yield Static(id="banner")
         with Horizontal(id="columns"):
             with Vertical(id="start-column"):
-                yield Label("Start", classes="section")
+                yield Label("Practice, review, interview", classes="section")
                 yield OptionList(*self._menu_options(None), id="menu")
             with Vertical(id="side-column"):
                 yield Label("Topics", classes="section")
                 yield OptionList(Option("Loading the questions…", disabled=True), id="topics")
                 yield Label("Demos", classes="section")
                 yield OptionList(*self._demo_options(), id="demos")
+                yield Static(id="demo-about")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -72,7 +73,7 @@ class HomeScreen(Screen[None]):
 
     # -- content -------------------------------------------------------------------
 
-    def _menu_options(self, bank: LoadResult | None) -> list[Option]:
+    def _menu_options(self, bank: LoadResult | None) -> list[Option | None]:
         store = self.app.store
         if bank is None or store is None:
             counts: Counter[str] = Counter()
@@ -83,33 +84,35 @@ class HomeScreen(Screen[None]):
 
             counts = bank.counts("level")
             stats = progress_stats(store, {q.id: (q.level, q.tags) for q in bank.questions})
-            mastery = {level: f"{value.mastered}/{value.questions} mastered"
+            mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
             due = stats.due_now
-        loading = "…" if bank is None else ""
+        def questions(count: int) -> str:
+            return f"{count:>3} q" if bank is not None else "  … q"
+
         options = [
-            Option(_row(f"Practice {level}", f"{counts[level] if bank else loading:>3} q  {mastery.get(level, '')}"),
+            Option(_row(level.capitalize(), f"{questions(counts[level])}  {mastery.get(level, '')}"),
                    id=f"level:{level}")
             for level in LEVEL_NAMES
         ]
-        options.append(Option(_row("Practice all", f"{sum(counts.values()) if bank else loading:>3} q"),
-                              id="level:all"))
+        options.append(Option(_row("All levels", questions(sum(counts.values()))), id="level:all"))
+        options.append(None)
         if due is None:
             options.append(Option(_row("Review due", "…"), id="review"))
         elif due:
             options.append(Option(_row(f"Review due ({due})", "spaced repetition"), id="review"))
         else:
-            options.append(Option(_row("Review due (0)", "cram the weakest instead"), id="review"))
+            options.append(Option(_row("Review due (0)", "cram the weakest"), id="review"))
         options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
-        options.append(Option(_row("Stats", "accuracy, streak, reviews"), id="stats"))
+        options.append(None)
+        options.append(Option(_row("Stats", "accuracy, streak"), id="stats"))
         options.append(Option(_row("Help", "keys and modes"), id="help"))
         return options
 
     def _demo_options(self) -> list[Option]:
         from normquiz.bank.demos import DEMOS
 
-        return [Option(Content.assemble((f"{demo.name}", "bold"), ("  " + demo.description, "$text-muted")),
-                       id=f"demo:{demo.name}") for demo in DEMOS.values()]
+        return [Option(demo.name, id=f"demo:{demo.name}") for demo in DEMOS.values()]
 
     def _show_bank(self, bank: LoadResult) -> None:
         menu = self.query_one("#menu", OptionList)
@@ -118,9 +121,11 @@ class HomeScreen(Screen[None]):
         menu.highlighted = highlighted if highlighted is not None else 0
         tags = Counter(tag for question in bank.questions for tag in question.tags)
         topics = self.query_one("#topics", OptionList)
+        topic_highlighted = topics.highlighted
         topics.set_options([Option(_row(tag, f"{count:>3}", width=20), id=f"tag:{tag}")
                             for tag, count in sorted(tags.items())]
                            or [Option("No questions loaded", disabled=True)])
+        topics.highlighted = min(topic_highlighted or 0, max(0, topics.option_count - 1))
         self._show_banner(bank)
 
     def _show_banner(self, bank: LoadResult) -> None:
@@ -162,6 +167,13 @@ class HomeScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:
         self.app.start_quiz(tags=((event.option.id or "").partition(":")[2],))
+
+    @on(OptionList.OptionHighlighted, "#demos")
+    def _demo_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        from normquiz.bank.demos import DEMOS
+
+        demo = DEMOS.get((event.option.id or "").partition(":")[2])
+        self.query_one("#demo-about", Static).update(demo.description if demo else "")
 
     @on(OptionList.OptionSelected, "#demos")
     def _demo_selected(self, event: OptionList.OptionSelected) -> None:

@@ -29,7 +29,7 @@ from normquiz.tui.widgets.answers import (
     OrderingAnswer,
     TypedAnswer,
 )
-from normquiz.tui.widgets.verdict import verdict_markdown, verdict_title
+from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
 if TYPE_CHECKING:
     from normquiz.tui.app import NormquizApp
@@ -78,12 +78,13 @@ class QuizScreen(Screen[None]):
 
     CSS_PATH = "quiz.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Submit"),
+        Binding("ctrl+s", "submit", "Submit", show=False),
         Binding("h", "hint", "Hint"),
         Binding("s", "skip", "Skip"),
         Binding("n", "next", "Next"),
         Binding("d", "demo", "Demo"),
         Binding("f", "flag", "Flag"),
+        Binding("escape", "leave_field", "Hint/skip keys"),
         Binding("escape", "leave", "Finish"),
     ]
 
@@ -106,14 +107,20 @@ class QuizScreen(Screen[None]):
             yield Static(id="error")
             yield Static(id="hints")
             yield Vertical(id="assess")
-            yield Vertical(id="verdict")
+            with Vertical(id="verdict"):
+                yield Static(id="verdict-title")
+                yield MarkdownText(id="verdict-body")
+                with Horizontal(id="verdict-buttons"):
+                    yield Button("Next (n)", id="next", variant="primary", compact=True)
+                    yield Button("Demo (d)", id="demo", compact=True)
+                    yield Button("Flag (f)", id="flag", compact=True)
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#body").can_focus = True
         if self.run.mode == "interview":
             self._ticker = self.set_interval(TICK_SECONDS, self.tick)
-        self.show_question()
+        await self.show_question()
 
     # -- showing a question ----------------------------------------------------------
 
@@ -123,7 +130,7 @@ class QuizScreen(Screen[None]):
         assert item is not None
         return item.question
 
-    def show_question(self, *, restart_time: bool = True) -> None:
+    async def show_question(self, *, restart_time: bool = True) -> None:
         item = self.run.current
         if item is None:
             self.finish()
@@ -137,22 +144,24 @@ class QuizScreen(Screen[None]):
         self.query_one("#meta", Static).update(Content.assemble(
             (question.level, "bold $text-primary"), f" · {TYPE_NAMES[question.type]} · ", (tags, "$text-muted")))
         self.query_one("#prompt", Markdown).update(instance.prompt if instance else question.prompt)
-        for area in ("#answer", "#assess", "#verdict"):
-            self.query_one(area).remove_children()
+        for area in ("#answer", "#assess"):
+            await self.query_one(area).remove_children()
+        self.query_one("#verdict").display = False
         self._set_text("#error", None)
         self._set_text("#hints", None)
         widget = answer_widget(question, item.display_order)
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = self.app.cursor_blink
         help_line = HOW_TO_ANSWER[question.type]
         children: list[Widget] = [widget]
         if isinstance(question, m.NumericQuestion) and question.unit:
             children = [Horizontal(widget, Label(question.unit, id="unit"), id="typed-row")]
         if isinstance(question, m.OpenQuestion):
             children.append(Button("Show the model answer (ctrl+s)", id="submit-open", compact=True))
-        self.query_one("#answer").mount(Label(help_line, id="how"), *children)
+        await self.query_one("#answer").mount(Label(help_line, id="how"), *children)
         widget.focus()
         self.query_one("#body", VerticalScroll).scroll_home(animate=False)
         self.update_status()
-        self.refresh_bindings()
 
     def _set_text(self, selector: str, text: Content | str | None) -> None:
         widget = self.query_one(selector, Static)
@@ -177,8 +186,11 @@ class QuizScreen(Screen[None]):
     # -- bindings ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = isinstance(self.focused, (Input, TextArea)) and not getattr(self.focused, "read_only", False)
+        if action in ("leave", "leave_field"):
+            return typing == (action == "leave_field") or self.run.current is None and action == "leave"
         if self.run.current is None:
-            return action == "leave"
+            return False
         if action == "submit":
             return self.phase in ("answering", "assessing")
         if action == "hint":
@@ -195,17 +207,17 @@ class QuizScreen(Screen[None]):
     # -- answering ----------------------------------------------------------------------
 
     @on(AnswerSubmitted)
-    def _answer_submitted(self, event: AnswerSubmitted) -> None:
+    async def _answer_submitted(self, event: AnswerSubmitted) -> None:
         event.stop()
-        self.action_submit()
+        await self.action_submit()
 
     @on(Button.Pressed, "#submit-open")
-    def _open_submitted(self) -> None:
-        self.action_submit()
+    async def _open_submitted(self) -> None:
+        await self.action_submit()
 
     @on(Button.Pressed, "#next")
-    def _next_pressed(self) -> None:
-        self.action_next()
+    async def _next_pressed(self) -> None:
+        await self.action_next()
 
     @on(Button.Pressed, "#demo")
     def _demo_pressed(self) -> None:
@@ -215,16 +227,16 @@ class QuizScreen(Screen[None]):
     def _flag_pressed(self) -> None:
         self.action_flag()
 
-    def action_submit(self, *, timed_out: bool = False) -> None:
+    async def action_submit(self, *, timed_out: bool = False) -> None:
         if self.run.current is None:
             return
         if self.phase == "answering":
-            self._submit_answer(timed_out)
+            await self._submit_answer(timed_out)
         elif self.phase == "assessing":
             ticked = self.query_one(KeyPointChecklist).response()
-            self._record(ticked, saved={"text": self.written_answer, "key_points": ticked})
+            await self._record(ticked, saved={"text": self.written_answer, "key_points": ticked})
 
-    def _submit_answer(self, timed_out: bool) -> None:
+    async def _submit_answer(self, timed_out: bool) -> None:
         question = self.question
         widget = self.query_one("#answer-input")
         if isinstance(widget, TextArea):
@@ -232,47 +244,49 @@ class QuizScreen(Screen[None]):
             if not self.written_answer.strip() and not timed_out:
                 self._set_text("#error", "Write something first (or skip with s after escape).")
                 return
-            self._assess()
+            await self._assess()
             return
         response = widget.response()  # type: ignore[attr-defined]
         if response is None:
             if timed_out:
-                self._skip()
+                await self._skip()
             else:
                 self._set_text("#error", "Pick an answer first: a digit or the arrows, then enter.")
             return
         if isinstance(question, (m.NumericQuestion, m.ShortAnswerQuestion, m.ComputedQuestion)) and not str(
                 response).strip():
             if timed_out:
-                self._skip()
+                await self._skip()
             else:
                 self._set_text("#error", "Type an answer first.")
             return
-        self._record(response, timed_out=timed_out)
+        await self._record(response, timed_out=timed_out)
 
-    def _record(self, response: Any, *, saved: Any = None, timed_out: bool = False) -> None:
+    async def _record(self, response: Any, *, saved: Any = None, timed_out: bool = False) -> None:
         try:
             verdict = self.run.answer(response, saved_response=saved)
         except InvalidResponse as error:
             if timed_out:
-                self._skip()
+                await self._skip()
                 return
             self._set_text("#error", Content.assemble(("✘ ", "bold $text-error"), f"{error} — try again."))
             return
         if self.run.session.shows_feedback:
-            self._show_verdict(verdict)
+            await self._show_verdict(verdict)
         else:
             self.run.advance()
-            self.show_question()
+            await self.show_question()
 
-    def _assess(self) -> None:
+    async def _assess(self) -> None:
         """Open questions: show the model answer (not in an interview) and the key points to tick."""
         item = self.run.current
         assert item is not None and isinstance(item.question, m.OpenQuestion)
         question = item.question
         self.phase = "assessing"
         self._set_text("#error", None)
-        self.query_one("#answer-input", TextArea).read_only = True
+        written = self.query_one("#answer-input", TextArea)
+        written.read_only = True
+        written.add_class("-done")
         self.query_one("#submit-open").display = False
         self.query_one("#how").display = False
         widgets: list[Widget] = []
@@ -283,12 +297,12 @@ class QuizScreen(Screen[None]):
         checklist = KeyPointChecklist([question.key_points[i] for i in item.display_order], item.display_order,
                                       id="key-points")
         widgets.append(checklist)
-        self.query_one("#assess").mount(*widgets)
-        checklist.focus()
+        await self.query_one("#assess").mount(*widgets)
+        checklist.focus(scroll_visible=False)
+        checklist.scroll_visible(animate=False)
         self.update_status()
-        self.refresh_bindings()
 
-    def _show_verdict(self, verdict: AnswerVerdict) -> None:
+    async def _show_verdict(self, verdict: AnswerVerdict) -> None:
         item = self.run.current
         assert item is not None
         question = item.question
@@ -296,25 +310,21 @@ class QuizScreen(Screen[None]):
         self._set_text("#error", None)
         answer = self.query_one("#answer-input")
         answer.disabled = True
-        buttons: list[Widget] = [Button("Next (n)", id="next", variant="primary", compact=True)]
+        demo = self.query_one("#demo", Button)
+        demo.display = question.demo is not None
         if question.demo is not None:
-            buttons.append(Button(f"Demo: {question.demo.name} (d)", id="demo", compact=True))
-        buttons.append(Button("Flag (f)", id="flag", compact=True))
+            demo.label = f"Demo: {question.demo.name} (d)"
         body = verdict_markdown(question, verdict, instance=self.run.session.instance(item),
                                 show_answer=not isinstance(question, m.OpenQuestion))
-        self.query_one("#verdict").mount(
-            Static(verdict_title(verdict), id="verdict-title"),
-            Markdown(body, id="verdict-body"),
-            Horizontal(*buttons, id="verdict-buttons"),
-        )
-        self.query_one("#next", Button).focus()
+        title = self.query_one("#verdict-title", Static)
+        title.update(verdict_title(verdict))
+        self.query_one("#verdict-body", MarkdownText).show(body)
+        self.query_one("#verdict").display = True
+        next_button = self.query_one("#next", Button)
+        next_button.focus(scroll_visible=False)
         self.update_status()
-        self.refresh_bindings()
-        self.call_after_refresh(self._scroll_to_verdict)
-
-    def _scroll_to_verdict(self) -> None:
-        self.query_one("#body", VerticalScroll).scroll_to_widget(self.query_one("#verdict-title"), top=True,
-                                                                  animate=False)
+        # After the layout that shows the verdict: scroll it to the top of the view.
+        self.call_after_refresh(title.scroll_visible, top=True, animate=False)
 
     # -- actions ---------------------------------------------------------------------
 
@@ -328,21 +338,22 @@ class QuizScreen(Screen[None]):
         previous = hints.visual if used > 1 else None
         line = Content.assemble((f"Hint {used}: ", "bold $text-accent"), " ".join(hint.split()))
         self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
+        self.query_one("#answer-input").focus()
         self.refresh_bindings()
 
-    def action_skip(self) -> None:
+    async def action_skip(self) -> None:
         if self.phase == "answering" and self.run.current is not None:
-            self._skip()
+            await self._skip()
 
-    def _skip(self) -> None:
+    async def _skip(self) -> None:
         self.run.skip()
-        self.show_question(restart_time=False)
+        await self.show_question(restart_time=False)
 
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         if self.phase != "verdict":
             return
         self.run.advance()
-        self.show_question(restart_time=False)
+        await self.show_question(restart_time=False)
 
     def action_demo(self) -> None:
         demo = self.question.demo if self.run.current is not None else None
@@ -365,11 +376,12 @@ class QuizScreen(Screen[None]):
 
         self.app.push_screen(FlagScreen(question_id), save)
 
+    def action_leave_field(self) -> None:
+        """Escape in a text field: focus the question so that letter keys (hint, skip) work."""
+        self.query_one("#body").focus()
+
     def action_leave(self) -> None:
-        """Escape: out of a text field first; otherwise end the quiz and see the summary."""
-        if isinstance(self.focused, (Input, TextArea)) and self.run.current is not None:
-            self.query_one("#body").focus()
-            return
+        """Escape: end the quiz and see the summary (every answer is already saved)."""
         self.finish()
 
     def finish(self) -> None:
@@ -381,7 +393,7 @@ class QuizScreen(Screen[None]):
 
     # -- the interview clock and reloads ---------------------------------------------------
 
-    def tick(self) -> None:
+    async def tick(self) -> None:
         """Update the countdown; when it runs out, submit what is there (or skip)."""
         if self.run.current is None or self.phase != "answering":
             return
@@ -390,12 +402,12 @@ class QuizScreen(Screen[None]):
             return
         if left <= 0:
             self.notify("Time is up for that question.", timeout=2)
-            self.action_submit(timed_out=True)
+            await self.action_submit(timed_out=True)
         else:
             self.update_status()
 
     @on(BankLoaded)
-    def _bank_loaded(self, event: BankLoaded) -> None:
+    async def _bank_loaded(self, event: BankLoaded) -> None:
         if not event.reloaded or self.run.current is None:
             return
         current_id = self.run.current.question.id
@@ -403,7 +415,7 @@ class QuizScreen(Screen[None]):
         if current_id not in changed:
             return
         if self.phase == "answering":
-            self.show_question(restart_time=False)
+            await self.show_question(restart_time=False)
         else:
             item = self.run.current
             instance = self.run.session.instance(item)

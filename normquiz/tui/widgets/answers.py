@@ -131,6 +131,8 @@ class OrderingAnswer(OptionList):
 class TypedAnswer(Input):
     """A number or a few words; enter submits."""
 
+    BINDINGS = [Binding("enter", "submit", "Submit")]
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(AnswerSubmitted(self))
@@ -139,18 +141,8 @@ class TypedAnswer(Input):
         return self.value
 
 
-class KeyPointChecklist(SelectionList[int]):
+class KeyPointChecklist(MultiChoiceAnswer):
     """The key points of an open question to tick after writing: space or a digit toggles,
     enter says done."""
 
-    BINDINGS = [*_digit_bindings("toggle_at", "Toggle"), Binding("enter", "submit", "Done")]
-
-    def __init__(self, points: Sequence[str], values: Sequence[int], *, id: str | None = None) -> None:
-        super().__init__(*[Selection(_numbered(position, text), value)
-                           for position, (text, value) in enumerate(zip(points, values))], id=id)
-
-    action_toggle_at = MultiChoiceAnswer.action_toggle_at
-    action_submit = MultiChoiceAnswer.action_submit
-
-    def response(self) -> list[int]:
-        return sorted(self.selected)
+    BINDINGS = [Binding("enter", "submit", "Done")]

@@ -53,9 +53,11 @@ class HeatmapView:
         row_block, col_block: leave a gap after every ``row_block`` rows /
             ``col_block`` columns (0: no gaps), e.g. to draw (H, W) slices.
         limit: the value mapped to full colour; default the largest |value|.
-        decimals: digits after the point.
+        decimals: digits after the point; ``row_decimals`` overrides it row by row.
         signed: print a ``+`` on positive values.
         cell_width, label_width: minimum widths, so stacked heatmaps line up.
+        labels: text to print instead of the numbers (same shape as values),
+            e.g. a letter per statistic in the cube demo.
     """
 
     values: np.ndarray
@@ -68,17 +70,22 @@ class HeatmapView:
     col_block: int = 0
     limit: float | None = None
     decimals: int = 2
+    row_decimals: tuple[int, ...] = ()
     signed: bool = True
     cell_width: int = 0
     label_width: int = 0
+    labels: np.ndarray | None = None
 
-    def cell_text(self, value: float) -> str:
-        """The printed form of one value."""
+    def cell_text(self, value: float, row: int = 0, col: int | None = None) -> str:
+        """The printed form of one value (at ``row``, ``col``)."""
+        if self.labels is not None and col is not None:
+            return str(self.labels[row, col])
         if math.isnan(value):
             return "·"
         if value == 0 and self.scale == "magnitude":
             return "0"
-        return f"{value:+.{self.decimals}f}" if self.signed else f"{value:.{self.decimals}f}"
+        decimals = self.row_decimals[row] if row < len(self.row_decimals) else self.decimals
+        return f"{value:+.{decimals}f}" if self.signed else f"{value:.{decimals}f}"
 
 
 class Heatmap(Widget):
@@ -104,7 +111,8 @@ class Heatmap(Widget):
 
     def _cell_width(self) -> int:
         values = self.view.values
-        texts = [self.view.cell_text(float(v)) for v in values.ravel()] or [""]
+        texts = [self.view.cell_text(float(v), i, j) for i, row in enumerate(values) for j, v in enumerate(row)]
+        texts = texts or [""]
         return max(max(len(t) for t in texts) + 2, self.view.cell_width)
 
     def _label_width(self) -> int:
@@ -178,7 +186,7 @@ class Heatmap(Widget):
             for j in range(cols):
                 if j and view.col_block and j % view.col_block == 0:
                     text.append(" ")
-                cell = view.cell_text(float(view.values[i, j]))
+                cell = view.cell_text(float(view.values[i, j]), i, j)
                 marked = highlight is not None and bool(highlight[i, j])
                 body = f"[{cell}]" if marked else f" {cell} "
                 colour = colours[i][j]

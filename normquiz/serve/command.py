@@ -1,0 +1,143 @@
+"""The ``normquiz serve`` command: its parser, its checks, and the call into the server.
+
+Only the standard library is imported here, so that ``normquiz --help`` stays
+fast; textual-serve and aiohttp are imported when a server is about to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+PROG = "normquiz serve"
+INSTALL_HINT = f"{PROG}: textual-serve is not installed: pip install 'normquiz[serve]'"
+# What a tab may run: the commands that open the app. The others print and exit.
+APP_COMMANDS = (None, "quiz", "demo")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
+    return value
+
+
+def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """Add the ``serve`` subcommand to ``subparsers``; its handler is ``run_serve``."""
+    parser = subparsers.add_parser(
+        "serve", help="serve the app to web browsers, one app per tab",
+        description=(
+            "Serve normquiz to web browsers with textual-serve: every browser tab gets its own "
+            "app process and, unless --data-dir is given, its own temporary progress store, "
+            "deleted when the tab closes. The page needs no internet access."),
+        epilog=(
+            "examples: `normquiz serve`, `normquiz serve -- demo cube`, "
+            "`normquiz serve --port 8080 -- quiz --level basic`, "
+            "`normquiz serve --data-dir ~/talk` (all tabs share one store)"))
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST,
+        help=f"the address to listen on (default {DEFAULT_HOST}: this machine only); "
+             "any other address lets anyone who can reach it use the app")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                        help=f"the port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    # SUPPRESS: `normquiz --data-dir DIR serve` (the global option) works as well.
+    parser.add_argument(
+        "--data-dir", metavar="DIR", dest="data_dir", default=argparse.SUPPRESS,
+        help="one progress store shared by every tab (default: a new temporary store per tab, "
+             "removed when the tab closes; $NORMQUIZ_DATA_DIR is not used)")
+    parser.add_argument(
+        "app_args", nargs="*", metavar="-- ARGS",
+        help="what each tab runs, after `--`: `demo NAME` or `quiz [OPTIONS]` "
+             "(default: the home screen)")
+    parser.set_defaults(handler=run_serve)
+    return parser
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, port: int) -> str:
+    """The warning printed when the server listens on an address other machines can reach."""
+    return (f"{PROG}: warning: listening on {host}: anyone who can reach this machine on port {port} "
+            "can use the app, with no password; serve only on a network you trust, and stop the "
+            "server (Ctrl-C) when the class is over")
+
+
+def check_app_args(app_args: Sequence[str]) -> str | None:
+    """Why each tab could not run ``normquiz APP_ARGS``, or None when it can.
+
+    The normquiz parser itself prints usage errors (and they return a reason too).
+    """
+    from normquiz.cli import build_parser
+
+    try:
+        parsed = build_parser().parse_args(list(app_args))
+    except SystemExit:
+        return "the command after -- is not one normquiz understands (see above)"
+    if parsed.command not in APP_COMMANDS:
+        return (f"a tab can run the app, `demo NAME` or `quiz ...`, not `{parsed.command}` "
+                "(the command after --)")
+    if parsed.data_dir is not None:
+        return "put --data-dir before --: `normquiz serve --data-dir DIR -- ...`"
+    if parsed.command == "demo":
+        from normquiz.bank.demos import DEMOS
+
+        if parsed.list or parsed.name is None:
+            return "name the demo each tab opens: `normquiz serve -- demo NAME` (see `normquiz demo --list`)"
+        if parsed.name not in DEMOS:
+            return f"there is no demo {parsed.name!r} (see `normquiz demo --list`)"
+    for folder in getattr(parsed, "content", None) or ():
+        if not Path(folder).is_dir():
+            return f"content folder {folder!r} does not exist"
+    return None
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM; exit status 0, 1 when it cannot start, 2 on a usage error."""
+    app_args = list(args.app_args)
+    if app_args[:1] == ["--"]:  # kept by argparse on some Python versions
+        app_args = app_args[1:]
+    problem = check_app_args(app_args)
+    if problem is not None:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 2
+    data_dir = getattr(args, "data_dir", None)
+    shared_data_dir = Path(data_dir).expanduser().resolve() if data_dir else None
+    if shared_data_dir is not None and shared_data_dir.exists() and not shared_data_dir.is_dir():
+        print(f"{PROG}: error: --data-dir {data_dir} is a file, not a folder", file=sys.stderr)
+        return 2
+    try:
+        import aiohttp  # noqa: F401
+        import textual_serve  # noqa: F401
+    except ImportError:
+        print(INSTALL_HINT, file=sys.stderr)
+        return 1
+    from normquiz.serve.server import serve_forever
+
+    return serve_forever(app_args, host=args.host, port=args.port, shared_data_dir=shared_data_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m normquiz.serve [OPTIONS] [-- ARGS]``: the command without the rest of the CLI."""
+    parser = argparse.ArgumentParser(prog="normquiz")
+    add_serve_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run_serve(args)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,91 @@
+"""A real browser: headless Chromium loads the page offline, starts a quiz by a key press, shows a question.
+
+xterm.js draws the terminal on a canvas, so the text is read from xterm.js's
+own buffer (what the canvas draws) through the page's read-only hook
+``window.normquiz.screenText()``. Set NORMQUIZ_SERVE_SCREENSHOT=PATH to keep
+a screenshot of the browser showing the question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from normquiz.bank import load_bank
+
+from .chromium import Chromium, Page, chromium_missing_reason
+from .server_process import BANK_LOADED_PHRASE, FIRST_QUESTION, HOME_PHRASE
+
+pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install 'normquiz[serve]')")
+
+WORD = re.compile(r"\w+")
+SCREEN_TEXT = "window.normquiz.screenText()"
+ROBOTO_MONO_LOADED = "[...document.fonts].some(f => f.family.includes('Roboto Mono') && f.status === 'loaded')"
+
+
+def opening_words(prompt: str, count: int = 4) -> tuple[str, ...]:
+    """The first words of a prompt as the screen shows them (no Markdown, before any template field)."""
+    return tuple(WORD.findall(prompt.split("{{")[0])[:count])
+
+
+def shows_words(screen: str, words: tuple[str, ...]) -> bool:
+    shown = WORD.findall(screen)
+    return any(tuple(shown[i:i + len(words)]) == words for i in range(len(shown)))
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Chromium]:
+    if (reason := chromium_missing_reason()) is not None:
+        pytest.skip(reason)
+    browser = Chromium(tmp_path / "chromium-profile")
+    try:
+        yield browser
+    finally:
+        browser.stop()
+
+
+async def wait_for_screen(page: Page, predicate, what: str, timeout: float = 30.0) -> str:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    screen = None
+    while loop.time() < deadline:
+        screen = await page.evaluate(f"window.normquiz ? {SCREEN_TEXT} : null")
+        if screen is not None and predicate(screen):
+            return screen
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the browser did not show {what} within {timeout} s; it showed:\n{screen}")
+
+
+async def test_a_browser_starts_a_quiz_and_shows_its_first_question(start_server, chromium, http) -> None:
+    basic_openings = {opening_words(question.prompt) for question in load_bank([]).questions
+                      if question.level == "basic"}
+    server = start_server()
+    page = await Page.open(http, await asyncio.to_thread(chromium.devtools_port))
+    try:
+        await page.send("Network.enable")
+        await page.send("Page.navigate", url=server.url)
+        await wait_for_screen(page, lambda screen: HOME_PHRASE in screen and BANK_LOADED_PHRASE in screen,
+                              "the home screen with the questions loaded")
+        assert await page.evaluate(ROBOTO_MONO_LOADED), "the page did not load the Roboto Mono font it ships"
+
+        await page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
+        await page.press("Enter", "Enter", 13, "\r")  # the highlighted "Basic": a quiz starts
+        screen = await wait_for_screen(
+            page, lambda screen: FIRST_QUESTION in screen
+            and any(shows_words(screen, words) for words in basic_openings),
+            "the first question of a basic quiz")
+        assert re.search(r"^\s*basic · ", screen, re.MULTILINE), screen
+
+        if target := os.environ.get("NORMQUIZ_SERVE_SCREENSHOT"):
+            await asyncio.sleep(0.5)  # the last frame painted
+            await page.screenshot(Path(target))
+        requested = page.requested_urls()
+        assert requested, "no request was seen"
+        assert [url for url in requested if not url.startswith(server.url)] == []
+    finally:
+        await page.close()
