@@ -23,6 +23,8 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
 #: Use materialized parameter tiles once there are at least this many blocks.
 TILE_MIN_BLOCKS = 4
 
+_FLOAT64 = np.dtype(np.float64)
+
 
 def _per_channel(x_shape: tuple[int, ...]) -> Callable[[], str]:
     """The "one value per ..." phrase of shape errors, built only if one is raised."""
@@ -155,8 +157,8 @@ def batch_norm(
     running_mean, running_var = _checks.running_buffers(
         running_mean, running_var, channels, updated=bool(training), function="batch_norm", meaning=meaning
     )
-    weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, np.dtype(np.float64))
-    bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, np.dtype(np.float64))
+    weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, _FLOAT64)
+    bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, _FLOAT64)
     eps = _checks.positive_eps(eps, "batch_norm", allow_zero=not training)
     if training:
         if running_mean is not None:
@@ -165,9 +167,7 @@ def batch_norm(
             # (N, C): statistics and normalization in one kernel, which leaves the
             # centred values in the output buffer and scales them in place.
             count = batch_count(x, None, "batch_norm")
-            out, mean, var = normalize_columns(
-                x, eps, weight=weight, bias=bias, statistics=running_mean is not None
-            )
+            out, mean, var = normalize_columns(x, eps, weight, bias, running_mean is not None)
             if running_mean is not None:
                 _update_running(running_mean, momentum, mean)
                 _update_running(running_var, momentum, var * (count / (count - 1)))
@@ -284,8 +284,8 @@ def group_norm(
     """
     x, out_dtype = _checks.channel_input(x, "group_norm")
     meaning = _per_channel(x.shape)
-    weight = _checks.optional_parameter(weight, (x.shape[1],), "weight", meaning, np.dtype(np.float64))
-    bias = _checks.optional_parameter(bias, (x.shape[1],), "bias", meaning, np.dtype(np.float64))
+    weight = _checks.optional_parameter(weight, (x.shape[1],), "weight", meaning, _FLOAT64)
+    bias = _checks.optional_parameter(bias, (x.shape[1],), "bias", meaning, _FLOAT64)
     eps = _checks.positive_eps(eps, "group_norm")
     out, _, _ = normalize_rows(group_rows(x, num_groups, "group_norm"), eps)
     return _channel_affine_inplace(out.reshape(x.shape), weight, bias).astype(out_dtype, copy=False)
@@ -338,8 +338,8 @@ def instance_norm(
         running_mean, running_var, channels, updated=bool(use_input_stats),
         function="instance_norm", meaning=meaning,
     )
-    weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, np.dtype(np.float64))
-    bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, np.dtype(np.float64))
+    weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, _FLOAT64)
+    bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, _FLOAT64)
     eps = _checks.positive_eps(eps, "instance_norm", allow_zero=not use_input_stats)
     if not use_input_stats:
         if running_mean is None:

@@ -1,38 +1,29 @@
 """Numerically stable means and variances: the one place where the core computes statistics.
 
-Every normalization reduces over one of two layouts:
+Two layouts: **rows** ``(M, K)``, one statistic per row of ``K`` contiguous
+values (layer, instance, group, RMS norm, spatial batch norm per sample), and
+**columns** ``(N, C)``, one per column (batch norm of ``(N, C)``, masked batch
+norm after gathering the valid positions).
 
-* **rows**: a 2-D ``(M, K)`` view; one statistic per row, over its ``K``
-  contiguous values (layer, instance, group and RMS norm, and batch norm over
-  the spatial positions of one sample);
-* **columns**: a 2-D ``(N, C)`` array; one statistic per column, over the ``N``
-  rows (batch norm of ``(N, C)`` inputs, and masked batch norm after gathering
-  the valid positions).
+Why not ``x.mean()`` and ``x.var()``: for float32 data on a large offset
+(``1e6 + N(0, 1)``) a float32 sum of 4096 values loses the noise (NumPy sums
+along axis 0 row after row: partial sums reach ``4e9``, where float32 steps
+are 256 apart), and ``E[x^2] - E[x]^2`` cancels. Here sums run on values near
+zero: either the data already is (checked), or it is shifted, ``d = x - r``
+with ``r`` close to it, which is exact (Sterbenz: two floats within a factor
+of two) and keeps the noise at full precision.
 
-Why not ``x.mean()`` and ``x.var()``: for float32 data sitting on a large
-offset (``1e6 + N(0, 1)``), a plain float32 sum of 4096 values loses the
-noise (NumPy sums along axis 0 one row after the other, so the partial sums
-reach ``4e9``, where float32 steps are 256 apart), and ``E[x^2] - E[x]^2``
-cancels catastrophically. Here every statistic is computed on *shifted*
-values ``d = x - r`` with ``r`` close to the data: subtracting two floats
-within a factor of two of each other is exact (Sterbenz), so ``d`` carries
-the noise at full precision and its sums stay small.
+* Rows: ``r`` is the row's first value; the mean of ``d`` is removed before
+  squaring (two-pass, in cache), so the variance is a sum of squares of
+  centred values, which cannot cancel (``row_block_moments``).
+* Columns, one cache-sized block: the same two-pass (``_centre_columns``).
+  Larger: one pass of ``S1 = sum d``, ``S2 = sum d^2`` per block (float32
+  within at most 1024 rows, float64 across), a channel whose cancellation
+  factor exceeds 2 being recomputed by the blockwise two-pass merged with
+  Chan, Golub and LeVeque's update (``column_moments``, ``combine_moments``).
 
-* Rows: ``r`` is the row's first value; the mean of ``d`` is removed (a
-  second pass, in cache) before squaring, so the variance is a sum of squares
-  of centred values, which cannot cancel (``row_block_moments``).
-* Columns: ``r`` is the two-pass mean of the first rows; one pass then
-  gathers ``sum d`` and ``sum d^2`` per block (float32 within a block of at
-  most 1024 rows, float64 across blocks), and a channel whose reference
-  turned out more than one standard deviation from its mean (sorted or
-  drifting rows) is recomputed by the blockwise two-pass method, whose
-  blocks are merged with the update of Chan, Golub and LeVeque
-  (``combine_moments``).
-
-Blocks of rows keep the passes over the data in the CPU cache.
-
-All statistics are returned as float64 arrays (they are small: one value per
-row or column), so callers never lose precision when they cast back.
+Statistics are returned in float64 (one value per row or column), so callers
+lose nothing when they cast back.
 """
 
 from __future__ import annotations
@@ -50,35 +41,33 @@ __all__ = [
     "column_moments",
     "normalize_columns",
     "combine_moments",
-    "channel_moments",
 ]
 
-#: Elements per block (1 MiB of float32). Measured for layer_norm on a
-#: (4096, 4096) float32 input (1 MiB L2 per core): 2**16 elements per block
-#: was about 8% slower (per-block overhead), 2**19 no faster.
+#: Elements per block (1 MiB of float32; 1 MiB L2 per core). Measured on
+#: (4096, 4096) and, for columns, (1024, 1024): 2**16 was 8% and 20% slower
+#: (per-block overhead), 2**19 no faster and 1.6x slower.
 BLOCK_ELEMENTS = 1 << 18
 
-#: Column statistics accumulate float32 sums down a block; capping the block
-#: height bounds the length of those running sums (error grows with it).
+#: Column sums run in float32 down at most this many rows (error grows with it).
 MAX_BLOCK_ROWS = 1024
 
-#: Rows whose two-pass mean becomes the reference (shift) for column statistics.
-#: For independent rows it lands within about sigma/4 of the true mean.
+#: Rows whose two-pass mean is the reference for column statistics (within
+#: about sigma/4 of the mean, for independent rows).
 REFERENCE_ROWS = 16
 
-#: Inner-loop length from which NumPy's elementwise loops run at full speed.
-#: An op that broadcasts a per-column vector over ``(N, C)`` runs one inner
-#: loop per row; measured (float32), rows shorter than this cost up to 1.5x
-#: per element ((64, 512): 6.3 us, against 4.2 us for the same op on rows of
-#: 8192), so per-column ops view ``k`` rows as one long row (``_ColumnOps``).
+#: Inner-loop length from which NumPy's elementwise loops run at full speed
+#: (float32, measured): broadcasting a per-column vector over ``(N, C)`` runs
+#: one loop per row, up to 1.5x slower per element for rows shorter than this
+#: ((64, 512): 6.3 against 4.2 us), so ``_ColumnOps`` views k rows as one.
 LONG_LOOP = 8192
 
-#: Up to this many elements, column means are one matrix-vector product with
-#: a ``1/N`` vector (BLAS gemv) instead of a reduction and a scaling: at these
-#: sizes every NumPy call costs ~1 us, whatever it does. OpenBLAS runs gemv on
-#: one thread below 2304 * 4 elements; above, its threads make it erratic on a
-#: busy machine (7 ms instead of 40 us for 4 MiB), so larger inputs reduce.
+#: Below this many elements (one NumPy call costs ~1 us whatever it does),
+#: column kernels skip the checks and tiles that pay off on larger blocks.
 SMALL_ELEMENTS = 4096
+
+#: Column data whose mean is within this many standard deviations of 0 is
+#: summed without a reference shift (one pass fewer; see ``_centre_columns``).
+CENTRED = 4.0
 
 
 def rows_per_block(row_length: int, *, max_rows: int | None = None) -> int:
@@ -87,69 +76,67 @@ def rows_per_block(row_length: int, *, max_rows: int | None = None) -> int:
     return step if max_rows is None else min(step, max_rows)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
+def _constant(length: int, dtype: np.dtype, value: float) -> np.ndarray:
+    # Dot products with 1/length (or 1) are NumPy's fastest sums: BLAS
+    # sdot/sgemv, about 2x np.add.reduce. 1/length is rounded, a relative
+    # error of eps/2 on a quantity of the order of sigma: harmless.
+    vector = np.full(length, value, dtype=dtype)
+    vector.setflags(write=False)
+    return vector
+
+
 def _averaging_vector(length: int, dtype: np.dtype) -> np.ndarray:
-    # A dot product with 1/length is NumPy's fastest row mean: it runs BLAS
-    # sdot/ddot (single-threaded at these sizes), about 2x np.add.reduce along
-    # a contiguous axis. 1/length is rounded, a relative error of eps/2 on a
-    # quantity of the order of sigma: harmless.
-    vector = np.full(length, 1.0 / length, dtype=dtype)
-    vector.setflags(write=False)
-    return vector
-
-
-@lru_cache(maxsize=16)
-def _ones(length: int, dtype: np.dtype) -> np.ndarray:
-    vector = np.ones(length, dtype=dtype)
-    vector.setflags(write=False)
-    return vector
+    return _constant(length, dtype, 1.0 / length)
 
 
 class _ColumnOps:
-    """Per-column ops ``out = ufunc(a, vector)``, ``a`` being ``source`` or ``out`` (both ``(n, C)``).
+    """Per-column ops ``out = ufunc(a, vector)``, ``a`` being ``source`` or ``out`` (``(n, C)``).
 
-    An op that broadcasts a ``(C,)`` vector over the rows of a C-contiguous
-    ``(n, C)`` array runs one inner loop per row. Here groups of ``k`` rows
-    (``k * C >= LONG_LOOP``) are viewed as single rows and combined with a
-    ``k``-row tile of the vector (filled per vector: ~1 us); the ``n % k``
-    rows left over broadcast as usual. The views are made once per block.
-    Without a tile (narrow data that does not pay for one, wide rows), or for
-    a non-contiguous ``source``, the op is a plain broadcast. ``out`` is
-    C-contiguous (the caller allocates it).
+    Groups of ``k`` rows (``k * C >= LONG_LOOP``) are viewed as one long row
+    and combined with a ``k``-row tile of the vector (refilled when the vector
+    changes, ~1 us); the ``n % k`` rows left broadcast as usual, and so does
+    everything when a tile does not pay (narrow or wide data) or ``source`` is
+    not C-contiguous. ``out`` is C-contiguous; ``like``, the previous block's
+    ops, passes its tiles on.
     """
 
-    __slots__ = ("source", "out", "tile", "flat", "views")
+    __slots__ = ("source", "out", "views", "tiles", "shape")
 
-    def __init__(self, source: np.ndarray, out: np.ndarray, tile: np.ndarray | None = None) -> None:
-        self.source, self.out, self.tile = source, out, None
+    def __init__(self, source: np.ndarray, out: np.ndarray, like: _ColumnOps | None = None) -> None:
+        self.source, self.out, self.views = source, out, None
+        self.tiles = {} if like is None else like.tiles  # key -> [tile, flat view, vector it holds]
         count, width = out.shape
         rows = -(-LONG_LOOP // width)
-        # Filling the tile costs about an op on it, so it must cover at least two.
+        # Filling a tile costs about an op on it, so it must cover at least two.
         if width >= LONG_LOOP or count < 2 * rows:
             return
         full, length = count - count % rows, rows * width
-        self.tile = np.empty((rows, width), out.dtype) if tile is None else tile
-        self.flat = self.tile.reshape(length)
+        self.shape = (rows, width)
+        rest = full < count
 
         def split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-            return a[:full].reshape(-1, length), (a[full:] if full < count else None)
+            return (a[:full].reshape(-1, length), a[full:]) if rest else (a.reshape(-1, length), None)
 
-        self.views = (split(source) if source.flags.c_contiguous else None, split(out))
+        out_views = split(out)
+        source_views = out_views if source is out else split(source) if source.flags.c_contiguous else None
+        self.views = (source_views, out_views)
 
-    def __call__(self, ufunc: np.ufunc, vector: np.ndarray, *, source: bool = False, filled: bool = False) -> None:
-        """``out = ufunc(source if source else out, vector)``.
-
-        ``filled``: the tile (shared between blocks) already holds ``vector``.
-        """
-        a = self.source if source else self.out
-        views = None if self.tile is None else self.views[0 if source else 1]
+    def __call__(self, ufunc: np.ufunc, vector: np.ndarray, *, source: bool = False, key: int = 0) -> None:
+        """``out = ufunc(source if source else out, vector)``; ``key`` names the tile to use."""
+        views = None if self.views is None else self.views[0 if source else 1]
         if views is None:
-            ufunc(a, vector, out=self.out)
+            ufunc(self.source if source else self.out, vector, out=self.out)
             return
-        if not filled:
-            self.tile[...] = vector  # a broadcast copy: 3x faster than np.repeat or np.tile
+        entry = self.tiles.get(key)
+        if entry is None:
+            tile = np.empty(self.shape, vector.dtype)
+            entry = self.tiles[key] = [tile, tile.reshape(-1), None]
+        if entry[2] is not vector:  # else the tile already holds it (previous block)
+            entry[0][...] = vector  # a broadcast copy: 3x faster than np.repeat or np.tile
+            entry[2] = vector
         (main, rest), (out_main, out_rest) = views, self.views[1]
-        ufunc(main, self.flat, out=out_main)
+        ufunc(main, entry[1], out=out_main)
         if rest is not None:
             ufunc(rest, vector, out=out_rest)
 
@@ -170,19 +157,14 @@ def row_block_moments(
     # Exact for values within a factor 2 of the reference (Sterbenz), so the
     # noise riding on a large offset keeps every bit.
     np.subtract(rows, reference, out=centered)
-    shift = np.vecdot(centered, _averaging_vector(rows.shape[1], rows.dtype))
+    average = _averaging_vector(rows.shape[1], rows.dtype)
+    shift = np.vecdot(centered, average)
     centered -= shift[:, None]
+    if centered.size <= SMALL_ELEMENTS:  # one call fewer; the temporary is small
+        return reference, shift, np.square(centered) @ average
     var = np.vecdot(centered, centered)
     var /= rows.shape[1]
     return reference, shift, var
-
-
-def _row_blocks(rows: np.ndarray):
-    """Yield ``(start, stop)`` of cache-sized blocks of rows."""
-    count, length = rows.shape
-    step = rows_per_block(length)
-    for start in range(0, count, step):
-        yield start, min(start + step, count)
 
 
 def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -192,16 +174,17 @@ def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, n
     square ``mean(x^2)`` (RMS norm's statistic: a sum of positive terms, no
     cancellation to guard against).
     """
-    mean = np.zeros(rows.shape[0])
-    var = np.empty(rows.shape[0])
-    scratch = np.empty((min(rows.shape[0], rows_per_block(rows.shape[1])), rows.shape[1]), rows.dtype)
-    for start, stop in _row_blocks(rows):
-        block = rows[start:stop]
+    count, length = rows.shape
+    mean, var = np.zeros(count), np.empty(count)
+    step = rows_per_block(length)
+    scratch = np.empty((min(count, step), length), rows.dtype)
+    for start in range(0, count, step):
+        block = rows[start : start + step]
         if center:
-            reference, shift, var[start:stop] = row_block_moments(block, scratch[: stop - start])
-            mean[start:stop] = reference[:, 0].astype(np.float64) + shift
+            reference, shift, var[start : start + step] = row_block_moments(block, scratch[: block.shape[0]])
+            mean[start : start + step] = reference[:, 0].astype(np.float64) + shift
         else:
-            var[start:stop] = np.vecdot(block, block) / block.shape[1]
+            var[start : start + step] = np.vecdot(block, block) / length
     return mean, var
 
 
@@ -260,22 +243,30 @@ def normalize_rows(
 
 def _centre_columns(
     columns: np.ndarray, centered: np.ndarray, ops: _ColumnOps | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Two-pass mean and biased variance of each column of a ``(b, C)`` block, in its dtype.
 
-    The rows' recipe, down the columns: ``centered`` (C-contiguous, same shape
-    and dtype, never ``columns`` itself) receives ``columns - mean``, computed
-    as ``d - mean(d)`` with ``d = columns - r`` and ``r`` the first row (exact
-    for values near it), and ``var = mean((d - mean(d))^2)``. Returns
-    ``(r, shift, var)``: the mean is ``r + shift``, kept as two terms because
-    their float sum would round. ``ops``: a ``_ColumnOps(columns, centered)``
-    to reuse; None for plain broadcasts.
+    ``centered`` (C-contiguous, never ``columns``) receives ``c = x - mean``;
+    ``var = mean(c^2)``. Returns ``(r, shift, var)``: mean ``= r + shift``
+    (two terms, whose float sum would round), ``r`` None for 0. Means are
+    products with a ``1/b`` vector (BLAS gemv): 2x ``np.add.reduce(axis=0)``.
 
-    Column means are products with a ``1/b`` vector (BLAS gemv, on data
-    already shifted near 0): about 2x ``np.add.reduce(axis=0)`` (measured
-    (64, 512): 2.3 against 4.5 us), and one call instead of a sum and a scaling.
+    With ``ops`` (``_ColumnOps(columns, centered)``: blocks past
+    ``SMALL_ELEMENTS``) the columns are first summed as they are: the two-pass
+    variance only gains ``(error of the mean)^2``, and a float32 sum of ``b``
+    values errs by at most ``b u mean|x|``, tiny while
+    ``|mean| <= CENTRED * std``, which is checked (a constant column fails it,
+    so it still gives exact zeros). Otherwise ``r`` is the first row:
+    ``d = x - r`` is exact near it (Sterbenz), ``c = d - mean(d)``.
     """
     average = _averaging_vector(columns.shape[0], columns.dtype)
+    if ops is not None:
+        shift = average @ columns
+        ops(np.subtract, shift, source=True)
+        var = average @ np.square(centered)
+        # (ufunc reduce: ndarray.all() adds ~1 us of Python wrapper)
+        if np.logical_and.reduce(shift * shift <= CENTRED * CENTRED * var):
+            return None, shift, var
     reference = columns[0]
     if ops is None:
         np.subtract(columns, reference, out=centered)
@@ -286,6 +277,11 @@ def _centre_columns(
         shift = average @ centered
         ops(np.subtract, shift)
     return reference, shift, average @ np.square(centered)
+
+
+def _mean(reference: np.ndarray | None, shift: np.ndarray) -> np.ndarray:
+    """The float64 mean ``reference + shift`` from ``_centre_columns``."""
+    return shift.astype(np.float64) if reference is None else reference.astype(np.float64) + shift
 
 
 def combine_moments(
@@ -318,7 +314,7 @@ def _column_moments_chan(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         block = columns[start : start + step]
         target = scratch[: block.shape[0]]
         reference, shift, var = _centre_columns(block, target, _ColumnOps(block, target))
-        means.append(reference.astype(np.float64) + shift)
+        means.append(_mean(reference, shift))
         m2s.append(var.astype(np.float64) * block.shape[0])
         sizes.append(block.shape[0])
     sizes = np.array(sizes, dtype=np.float64)[:, None]
@@ -328,24 +324,22 @@ def _column_moments_chan(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def column_moments(
     columns: np.ndarray, centered: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Float64 mean and biased variance of each column of ``columns`` ``(N, C)``.
 
-    Returns ``(mean, var, center)``. If ``centered`` (a C-contiguous ``(N, C)``
-    array of the same dtype) is given, it receives ``columns - center``, with
-    ``center`` (float64, ``(C,)``) close to the mean; batch norm then
-    finishes with ``centered * scale + (bias - (mean - center) * scale)``:
-    two passes, and no cancellation since ``mean - center`` is small.
+    Returns ``(mean, var, center)``. A given ``centered`` (C-contiguous, x's
+    shape and dtype) receives ``x - center``, ``center`` (float64) being close
+    to the mean, for batch norm to finish with ``centered * scale + (bias -
+    (mean - center) * scale)``; ``center`` None: nothing was written.
 
-    Up to one block of rows this is the exact two-pass of ``_centre_columns``
-    (``center`` is then the mean). Beyond, the two-pass mean of the first
-    ``REFERENCE_ROWS`` rows is the reference for every block:
-    ``d = x - center`` is exact for values near it, and the variance comes
-    from the shifted sums ``S1 = sum d``, ``S2 = sum d^2`` as
-    ``S2/N - (S1/N)^2``, whose cancellation factor is
-    ``1 + (mean - center)^2 / var``. When that exceeds 2 for a channel (the
-    first rows were not representative: sorted or drifting data), the
-    channel is recomputed by the robust blockwise two-pass method.
+    One block: the exact two-pass of ``_centre_columns`` (center = mean).
+    Beyond, ``_column_sums`` takes ``var = S2/N - (S1/N)^2`` of
+    ``d = x - center``, cancellation factor ``1 + (mean - center)^2 / var``,
+    with the center 0 if the first ``REFERENCE_ROWS`` rows and then the sums
+    say the data is centred (mean within one std: nothing to subtract or
+    write), else the two-pass mean of those rows (or the mean just summed).
+    A channel whose factor still exceeds 2 (sorted or drifting rows) is
+    recomputed by the robust blockwise two-pass method.
     """
     count, width = columns.shape
     dtype = columns.dtype
@@ -354,52 +348,71 @@ def column_moments(
     target = scratch if centered is None else centered
     if count <= step:
         reference, shift, var = _centre_columns(columns, target, _ColumnOps(columns, target))
-        mean = reference.astype(np.float64) + shift
+        mean = _mean(reference, shift)
         return mean, var.astype(np.float64), mean
-    reference, shift, _ = _centre_columns(columns[:REFERENCE_ROWS], target[:REFERENCE_ROWS])
+    head = columns[:REFERENCE_ROWS]
+    reference, shift, head_var = _centre_columns(head, target[: head.shape[0]])
     center = (reference.astype(np.float64) + shift).astype(dtype)
-    ones = _ones(step, dtype)
-    sum_d = np.zeros(width)
-    sum_d2 = np.zeros(width)
+    # Centred data needs no shift. The head's mean of zero-mean data is off by
+    # ~sigma/4 (16 rows), so this test is loose; the sums decide below.
+    if columns.flags.c_contiguous and (center * center <= 4 * head_var).all():
+        residual, var = _column_sums(columns, None, None, step)
+        if (residual * residual <= var).all():
+            center = None
+        else:  # not centred after all: shift by the mean just found
+            center = residual.astype(dtype)
+    if center is not None:
+        residual, var = _column_sums(columns, center, scratch if centered is None else centered, step)
+    center64 = np.zeros(width) if center is None else center.astype(np.float64)
+    mean = center64 + residual
+    unreliable = residual * residual > var
+    if unreliable.any():
+        mean[unreliable], var[unreliable] = _column_moments_chan(columns[:, unreliable])
+    return mean, np.maximum(var, 0.0, out=var), None if center is None else center64
+
+
+def _column_sums(
+    columns: np.ndarray, center: np.ndarray | None, target: np.ndarray | None, step: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(S1/N, S2/N - (S1/N)^2)`` of ``d = columns - center`` (center None: 0), float64.
+
+    Blocks of ``step`` rows, float32 sums within, float64 across; ``d`` goes
+    to ``target`` (all rows, or one block's worth reused), unless center is
+    None. S1 by gemv; S2 by einsum, which needs no squared temporary.
+    """
+    count, width = columns.shape
+    ones = _constant(step, columns.dtype, 1.0)
+    sum_d, sum_d2 = np.zeros(width), np.zeros(width)
+    ops = None
     for start in range(0, count, step):
         block = columns[start : start + step]
         rows = block.shape[0]
-        target = scratch[:rows] if centered is None else centered[start : start + rows]
-        ops = _ColumnOps(block, target, None if start == 0 else ops.tile)
-        ops(np.subtract, center, source=True, filled=start > 0)
-        # float32 sums within a block, float64 across. S1 by gemv (as in
-        # _centre_columns); S2 by einsum, which needs no squared temporary.
-        sum_d += ones[:rows] @ target
-        sum_d2 += np.einsum("ij,ij->j", target, target)
+        if center is not None:
+            out = target[:rows] if target.shape[0] < count else target[start : start + rows]
+            ops = _ColumnOps(block, out, ops)
+            ops(np.subtract, center, source=True)
+            block = out
+        sum_d += ones[:rows] @ block
+        sum_d2 += np.einsum("ij,ij->j", block, block)
     residual = sum_d / count
-    var = sum_d2 / count - residual * residual
-    center64 = center.astype(np.float64)
-    mean = center64 + residual
-    unreliable = residual * residual > var
-    if np.any(unreliable):
-        mean[unreliable], var[unreliable] = _column_moments_chan(columns[:, unreliable])
-    return mean, np.maximum(var, 0.0), center64
+    return residual, sum_d2 / count - residual * residual
 
 
 def normalize_columns(
     columns: np.ndarray,
     eps: float,
-    *,
     weight: np.ndarray | None = None,
     bias: np.ndarray | None = None,
     statistics: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Normalize each column of ``columns`` ``(N, C)``: ``(x - mean) / sqrt(var + eps) * weight + bias``.
 
-    Batch norm of an ``(N, C)`` input; ``weight`` and ``bias`` are float64
-    ``(C,)`` or None. Up to one block of rows, the exact two-pass of
-    ``_centre_columns`` leaves ``x - mean`` in the output buffer, which is then
-    scaled in place (and shifted, with a bias). Larger inputs go through
-    ``column_moments``, which leaves ``x - center`` there, and each block
-    becomes ``(x - center) * scale + shift`` with
-    ``shift = bias - (mean - center) * scale``: never ``x * scale + ...``,
-    which would cancel at large offsets. Returns ``(out, mean, var)``; the
-    float64 statistics only when ``statistics`` is true, else None.
+    Batch norm of ``(N, C)``; ``weight``, ``bias``: float64 ``(C,)`` or None.
+    One block: ``_centre_columns`` leaves ``x - mean`` in the output, scaled
+    (and shifted) in place. Larger: ``(x - center) * scale + shift`` per block,
+    ``shift = bias - (mean - center) * scale`` (never ``x * scale + ...``,
+    which cancels at large offsets). Returns ``(out, mean, var)``, the
+    float64 statistics only if ``statistics``, else None.
     """
     count, width = columns.shape
     dtype = columns.dtype
@@ -407,11 +420,12 @@ def normalize_columns(
     # Small inputs skip the block and tile planning: ~1 us, at sizes where
     # the whole call takes ~10.
     small = out.size <= SMALL_ELEMENTS and count <= MAX_BLOCK_ROWS
-    step = count if small else rows_per_block(width, max_rows=MAX_BLOCK_ROWS)
+    step = count if small else min(max(1, BLOCK_ELEMENTS // width), MAX_BLOCK_ROWS)  # rows_per_block, inlined
     if count <= step:
         ops = None if small else _ColumnOps(columns, out)
         reference, shift, var = _centre_columns(columns, out, ops)
-        std = var + eps
+        stats = (_mean(reference, shift), var.astype(np.float64)) if statistics else (None, None)
+        std = np.add(var, eps, out=var)  # var is no longer needed
         np.sqrt(std, out=std)
         # Dividing costs what multiplying does here, and saves a reciprocal.
         scale, ufunc = (std, np.divide) if weight is None else ((weight / std).astype(dtype), np.multiply)
@@ -423,49 +437,31 @@ def normalize_columns(
             ops(ufunc, scale)
             if bias is not None:
                 ops(np.add, bias.astype(dtype))
-        if not statistics:
-            return out, None, None
-        return out, reference.astype(np.float64) + shift, var.astype(np.float64)
+        return out, *stats
     mean, var, center = column_moments(columns, out)
     scale = 1.0 / np.sqrt(var + eps)
     if weight is not None:
         scale *= weight
+    hi = None
+    if center is None:
+        # out was not written: it becomes (x - hi) * scale + shift, with hi the
+        # mean in x's dtype (x - hi is exact near it) and mean - hi in the shift.
+        hi = mean.astype(dtype)
+        center = hi.astype(np.float64)
     shift = (center - mean) * scale
     if bias is not None:
         shift += bias
+    # Without a bias, a shift below half an ulp of 1 is the rounding of the
+    # mean, not a value: skip its pass (the usual case for centred data).
+    add = bias is not None or np.abs(shift).max() > np.finfo(dtype).eps / 2
     scale, shift = scale.astype(dtype), shift.astype(dtype)
+    ops = None
     for start in range(0, count, step):
         block = out[start : start + step]
-        ops = _ColumnOps(block, block, None if start == 0 else ops.tile)
-        shift_ops = _ColumnOps(block, block, None if start == 0 else shift_ops.tile)
-        ops(np.multiply, scale, filled=start > 0)
-        shift_ops(np.add, shift, filled=start > 0)
+        ops = _ColumnOps(block if hi is None else columns[start : start + step], block, ops)
+        if hi is not None:
+            ops(np.subtract, hi, source=True, key=1)
+        ops(np.multiply, scale)
+        if add:
+            ops(np.add, shift, key=2)
     return (out, mean, var) if statistics else (out, None, None)
-
-
-def channel_moments(x: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Batch-norm statistics: per channel (axis 1) over all other axes of ``x`` ``(N, C, *S)``.
-
-    With a boolean ``mask`` of shape ``(N, *S)`` only the valid (True)
-    positions count. Returns float64 ``mean`` and biased ``var`` of shape
-    ``(C,)`` and the number of values each was computed over.
-    """
-    num_channels = x.shape[1]
-    if mask is not None:
-        # Gather the valid positions into a (count, C) matrix: one column per channel.
-        valid = np.moveaxis(x, 1, -1)[mask]
-        mean, var, _ = column_moments(valid)
-        return mean, var, valid.shape[0]
-    if x.ndim == 2:
-        mean, var, _ = column_moments(x)
-        return mean, var, x.shape[0]
-    # Spatial inputs: statistics of each (sample, channel) row of S values, then
-    # merged across samples, so the big reduction runs over contiguous memory.
-    samples, spatial = x.shape[0], x[0, 0].size
-    row_mean, row_var = row_moments(x.reshape(samples * num_channels, spatial))
-    mean, m2 = combine_moments(
-        row_mean.reshape(samples, num_channels),
-        row_var.reshape(samples, num_channels) * spatial,
-        np.float64(spatial),
-    )
-    return mean, m2 / (samples * spatial), samples * spatial

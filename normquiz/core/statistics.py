@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from normquiz.core import _checks
-from normquiz.core.moments import channel_moments, column_moments, row_moments
+from normquiz.core.moments import column_moments, combine_moments, row_moments
 
 __all__ = [
     "KINDS",
@@ -89,6 +89,34 @@ class NormStatistics:
         return result
 
 
+def channel_moments(x: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Batch-norm statistics: per channel (axis 1) over all other axes of ``x`` ``(N, C, *S)``.
+
+    With a boolean ``mask`` of shape ``(N, *S)`` only the valid (True)
+    positions count. Returns float64 ``mean`` and biased ``var`` of shape
+    ``(C,)`` and the number of values each was computed over.
+    """
+    num_channels = x.shape[1]
+    if mask is not None:
+        # Gather the valid positions into a (count, C) matrix: one column per channel.
+        valid = np.moveaxis(x, 1, -1)[mask]
+        mean, var, _ = column_moments(valid)
+        return mean, var, valid.shape[0]
+    if x.ndim == 2:
+        mean, var, _ = column_moments(x)
+        return mean, var, x.shape[0]
+    # Spatial inputs: statistics of each (sample, channel) row of S values, then
+    # merged across samples, so the big reduction runs over contiguous memory.
+    samples, spatial = x.shape[0], x[0, 0].size
+    row_mean, row_var = row_moments(x.reshape(samples * num_channels, spatial))
+    mean, m2 = combine_moments(
+        row_mean.reshape(samples, num_channels),
+        row_var.reshape(samples, num_channels) * spatial,
+        np.float64(spatial),
+    )
+    return mean, m2 / (samples * spatial), samples * spatial
+
+
 def batch_count(x: np.ndarray, mask: np.ndarray | None, function: str) -> int:
     """Values per channel in a training batch (valid positions, when masked).
 
@@ -111,19 +139,16 @@ def batch_count(x: np.ndarray, mask: np.ndarray | None, function: str) -> int:
 
 
 def batch_statistics(
-    x: np.ndarray, mask: np.ndarray | None, function: str, *, centered: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
+    x: np.ndarray, mask: np.ndarray | None, function: str
+) -> tuple[np.ndarray, np.ndarray, int, None]:
     """Training-mode batch-norm statistics of a validated ``(N, C, *S)`` input.
 
-    Returns ``(mean, var, count, center)``. For an unmasked ``(N, C)`` input
-    a ``centered`` buffer may be passed: it receives ``x - center`` (see
-    ``moments.column_moments``); otherwise ``center`` is None.
-    Raises as ``batch_count`` does for a batch with one value per channel.
+    Returns ``(mean, var, count, None)`` (the last slot kept for callers that
+    unpack four values). Raises as ``batch_count`` does for a batch with one
+    value per channel. The unmasked ``(N, C)`` forward pass computes the same
+    statistics inside ``moments.normalize_columns``.
     """
-    count = batch_count(x, mask, function)
-    if centered is not None:
-        mean, var, center = column_moments(x, centered)
-        return mean, var, count, center
+    batch_count(x, mask, function)
     return (*channel_moments(x, mask), None)
 
 

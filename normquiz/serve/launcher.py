@@ -12,10 +12,11 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,35 @@ def tab_command(app_args: Sequence[str], data_dir: Path) -> str:
     if os.name == "nt":  # pragma: no cover - cmd.exe quoting, no exec
         return subprocess.list2cmdline(argv)
     return "exec " + shlex.join(argv)
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` on Linux; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - no usable libc
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(server_pid: int) -> Callable[[], None] | None:
+    """What the app process runs before exec (Linux): SIGTERM when the server dies, even by SIGKILL.
+
+    Without it an app whose server was killed would wait for input forever.
+    """
+    def set_parent_death_signal() -> None:
+        _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != server_pid:  # the server died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_parent_death_signal if _PRCTL is not None else None
 
 
 async def _exited_within(process: asyncio.subprocess.Process, seconds: float) -> bool:
@@ -92,6 +122,7 @@ class TabProcess(AppService):
             stderr=asyncio.subprocess.PIPE,
             env=self._build_environment(width, height),
             start_new_session=True,
+            preexec_fn=_end_with(os.getpid()),
         )
         assert process.stdin is not None
         self._stdin = process.stdin

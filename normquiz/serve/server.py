@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -50,7 +51,7 @@ class NormquizServer(Server):
 
     def describe(self) -> str:
         """What each tab runs, as a command a person would type."""
-        return " ".join(["normquiz", *self.app_args]) if self.app_args else "normquiz"
+        return shlex.join(["normquiz", *self.app_args])
 
     # -- aiohttp hooks --------------------------------------------------------------
 
@@ -88,8 +89,8 @@ class NormquizServer(Server):
             await self._process_messages(websocket, tab)
         except asyncio.CancelledError:
             pass
-        except Exception:
-            log.exception("a tab failed")
+        except Exception as error:  # one tab's trouble (a malformed message...), not the server's
+            log.warning("a tab closed after an error: %r", error)
         finally:
             try:
                 await tab.stop()

@@ -48,8 +48,7 @@ class Chromium:
         self._log_handle = self.log.open("wb")
         self.process = subprocess.Popen(
             [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=self._log_handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            stdout=self._log_handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def devtools_port(self, timeout: float = START_TIMEOUT) -> int:
         """The DevTools port Chromium picked, from the DevToolsActivePort file of its profile."""

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
-
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from .server_process import ServerProcess, Tab
-
-if TYPE_CHECKING:
-    import aiohttp
 
 NEEDS_SERVE = "textual-serve is not installed (pip install 'normquiz[serve]')"
 
@@ -58,6 +54,7 @@ def open_tab(http: Any) -> Callable[[ServerProcess], contextlib.AbstractAsyncCon
         async with http.ws_connect(f"{server.websocket_url}?width={width}&height={height}") as websocket:
             tab = Tab(websocket)
             await tab.resize(width, height)
+            await websocket.send_json(["focus"])  # what the page sends once it has the keyboard
             yield tab
 
     return opened

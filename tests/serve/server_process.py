@@ -81,7 +81,7 @@ class ServerProcess:
         environment = {**os.environ, "TMPDIR": str(tmpdir), **(env or {})}
         self.process = subprocess.Popen(
             serve_argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=environment, start_new_session=True)
+            env=environment)
         self._stdout_lines: queue.Queue[str] = queue.Queue()
         self.stdout: list[str] = []
         self.stderr: list[str] = []
@@ -162,13 +162,23 @@ class Tab:
 
         self._types = aiohttp.WSMsgType
         self.websocket = websocket
-        self.raw = bytearray()
         self.closed = False
+        self._text: list[str] = []
+        self._pending = bytearray()  # from the last escape on: it may continue in the next packet
 
     @property
     def text(self) -> str:
-        """What the app sent, without escape sequences."""
-        return ANSI_ESCAPE.sub("", self.raw.decode("utf-8", "replace"))
+        """What the app sent so far, without escape sequences."""
+        return "".join(self._text) + ANSI_ESCAPE.sub("", self._pending.decode("utf-8", "replace"))
+
+    def _feed(self, data: bytes) -> None:
+        # Strip each packet once (not the whole stream on every packet): up to
+        # the last escape, which is left for when its sequence is complete.
+        self._pending += data
+        cut = self._pending.rfind(b"\x1b")
+        if cut > 0:
+            self._text.append(ANSI_ESCAPE.sub("", self._pending[:cut].decode("utf-8", "replace")))
+            del self._pending[:cut]
 
     async def resize(self, width: int, height: int) -> None:
         await self.websocket.send_json(["resize", {"width": width, "height": height}])
@@ -208,6 +218,6 @@ class Tab:
             return
         types = self._types
         if message.type == types.BINARY:
-            self.raw += message.data
+            self._feed(message.data)
         elif message.type in (types.CLOSE, types.CLOSING, types.CLOSED, types.ERROR):
             self.closed = True

@@ -68,12 +68,15 @@ async def test_a_browser_starts_a_quiz_and_shows_its_first_question(start_server
     page = await Page.open(http, await asyncio.to_thread(chromium.devtools_port))
     try:
         await page.send("Network.enable")
+        # As in a person's browser, the window has focus (headless windows have none).
+        await page.send("Emulation.setFocusEmulationEnabled", enabled=True)
         await page.send("Page.navigate", url=server.url)
         await wait_for_screen(page, lambda screen: HOME_PHRASE in screen and BANK_LOADED_PHRASE in screen,
                               "the home screen with the questions loaded")
         assert await page.evaluate(ROBOTO_MONO_LOADED), "the page did not load the Roboto Mono font it ships"
 
-        await page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
+        # The page gives the terminal the keyboard by itself: no click first.
+        assert await page.evaluate("document.activeElement.className") == "xterm-helper-textarea"
         await page.press("Enter", "Enter", 13, "\r")  # the highlighted "Basic": a quiz starts
         screen = await wait_for_screen(
             page, lambda screen: FIRST_QUESTION in screen

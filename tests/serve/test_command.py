@@ -15,7 +15,7 @@ import pytest
 from normquiz.serve import add_serve_parser
 from normquiz.serve.command import INSTALL_HINT, check_app_args, is_loopback, main
 
-from .server_process import serve_argv
+from .server_process import serve_argv, wait_until
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -128,6 +128,8 @@ def test_another_host_is_served_with_a_warning(start_server) -> None:
     server = start_server("--host", "0.0.0.0")
     port = server.url.rstrip("/").rsplit(":", 1)[1]
     assert server.url.startswith("http://0.0.0.0:")
+    # Printed just before the "serving" line, on stderr (read by another thread).
+    assert wait_until(lambda: any("warning" in line for line in server.stderr), timeout=5)
     warnings = [line for line in server.stderr if "warning" in line]
     assert len(warnings) == 1
     assert warnings[0].startswith(f"normquiz serve: warning: listening on 0.0.0.0: anyone who can reach "

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,14 @@ async def test_a_signal_stops_the_server_and_its_apps(start_server, open_tab, st
     assert not process_alive(server.app_pids[0])
     assert not store.exists()
     assert "Traceback" not in server.output()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux only")
+async def test_apps_end_even_when_the_server_is_killed(start_server, open_tab) -> None:
+    server = start_server()
+    async with open_tab(server) as tab:
+        await tab.wait_for(HOME_PHRASE)
+        (pid,) = server.app_pids
+        server.signal(signal.SIGKILL)
+        await asyncio.to_thread(server.wait_exit)
+        assert wait_until(lambda: not process_alive(pid), timeout=10), "the app outlived its server"
