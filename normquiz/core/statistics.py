@@ -4,7 +4,7 @@
 reduced and which elements share a statistic, so a demo can show them without
 re-deriving anything. The forward and backward passes go through the same
 functions (``batch_statistics`` and the row layouts below, on top of
-``normquiz.core.moments``): one formula, one place.
+``normquiz.core.moments`` and ``normquiz.core.columns``): one formula, one place.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from normquiz.core import _checks
-from normquiz.core.moments import column_moments, combine_moments, row_moments
+from normquiz.core.columns import column_moments
+from normquiz.core.moments import combine_moments, row_moments
 
 __all__ = [
     "KINDS",
@@ -146,7 +147,7 @@ def batch_statistics(
     Returns ``(mean, var, count, None)`` (the last slot kept for callers that
     unpack four values). Raises as ``batch_count`` does for a batch with one
     value per channel. The unmasked ``(N, C)`` forward pass computes the same
-    statistics inside ``moments.normalize_columns``.
+    statistics inside ``columns.normalize_columns``.
     """
     batch_count(x, mask, function)
     return (*channel_moments(x, mask), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -135,11 +135,11 @@ def test_statistics_helper_matches_the_forward_and_its_group_index(x, kind) -> N
         assert stats.mean.shape[axis] == 1 or kind == "group"
 
 
-@SETTINGS
+@settings(SETTINGS, suppress_health_check=[HealthCheck.filter_too_much])
 @given(x=shaped(3, 3, min_side=2), data=st.data())
 def test_masked_batch_norm_equals_batch_norm_of_the_valid_positions(x, data) -> None:
     mask = data.draw(arrays(np.bool_, x.shape[:1] + x.shape[2:]))
-    assume(mask.sum() >= 2)
+    mask.flat[:2] = True  # at least two valid positions, without filtering draws away
     valid = np.moveaxis(x, 1, -1)[mask]  # (count, C)
     spread(valid, 0)
     y = batch_norm(x, training=True, mask=mask)

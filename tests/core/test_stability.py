@@ -26,6 +26,9 @@ LAYOUTS = {
     "batch_norm (4096, 3)": (lambda o: columns(o, 3), lambda a: batch_norm(a, training=True), 0),
     "batch_norm (4096, 1)": (lambda o: columns(o, 1), lambda a: batch_norm(a, training=True), 0),
     "batch_norm (4096, 130)": (lambda o: columns(o, 130), lambda a: batch_norm(a, training=True), 0),
+    # Small enough to be one block: the path that first tries the sums unshifted.
+    "batch_norm (64, 512)": (lambda o: columns(o, 512)[:64].copy(), lambda a: batch_norm(a, training=True), 0),
+    "batch_norm (8, 16)": (lambda o: columns(o, 16)[:8].copy(), lambda a: batch_norm(a, training=True), 0),
     "batch_norm (2, 3, 2048)": (
         lambda o: columns(o, 3).T.reshape(3, 2, 2048).transpose(1, 0, 2).copy(),
         lambda a: batch_norm(a, training=True),
