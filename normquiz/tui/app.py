@@ -8,6 +8,7 @@ comes about as fast as a bare Textual app's.
 from __future__ import annotations
 
 import random
+from functools import partial
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +87,8 @@ class NormquizApp(App[None]):
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
         self._seeds = random.Random()
+        # What the learner asked for before the questions were read: done once they are.
+        self._pending: Callable[[], None] | None = None
         self._started = time.perf_counter()
         for theme in THEMES:
             self.register_theme(theme)
@@ -140,6 +143,9 @@ class NormquizApp(App[None]):
                             mode=start.mode, seed=start.seed)
         elif isinstance(start, StartDemo):
             self.open_demo(start.name, start.params)
+        pending, self._pending = self._pending, None
+        if pending is not None and start is None:
+            pending()
 
     def action_reload(self) -> None:
         """Read the question files again; the quiz in progress keeps its place."""
@@ -155,7 +161,9 @@ class NormquizApp(App[None]):
         from normquiz.tui.screens.quiz import QuizScreen
 
         if self.bank is None or self.store is None:
-            self.notify("The questions are still loading: try again in a moment.", severity="warning")
+            self._pending = partial(self.start_quiz, levels=levels, tags=tags, count=count, mode=mode,
+                                    seed=seed, question_ids=question_ids, cram=cram)
+            self.notify("Reading the questions: the quiz starts in a moment.")
             return
         request = QuizRequest(tuple(levels), tuple(tags), count, seed, mode, tuple(question_ids), cram)
         session_seed = seed if seed is not None else self._seeds.randrange(1 << 31)
@@ -195,6 +203,7 @@ class NormquizApp(App[None]):
         from normquiz.tui.screens.stats import StatsScreen
 
         if self.store is None or self.bank is None:
-            self.notify("The questions are still loading: try again in a moment.", severity="warning")
+            self._pending = self.open_stats
+            self.notify("Reading your progress: the stats open in a moment.")
             return
         self.push_screen(StatsScreen())
