@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from normquiz.bank import load_paths
+from normquiz.bank import QUESTION_TYPES, load_paths
 from normquiz.bank.templates import template_question
 
 try:
@@ -27,8 +27,7 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
-TYPES = ("single_choice", "multiple_choice", "true_false", "numeric",
-         "short_answer", "ordering", "open", "computed")
+TYPES = tuple(QUESTION_TYPES)
 
 
 def write_bank(folder: Path, files: int, per_file: int) -> list[Path]:

@@ -10,20 +10,23 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
 from normquiz.serve import add_serve_parser
 
+if TYPE_CHECKING:
+    from normquiz.tui.app import StartDemo, StartQuiz
+
 CONTENT_ENV = "NORMQUIZ_CONTENT"
+# Written out rather than imported from normquiz.bank (pydantic) to keep
+# `normquiz --help` fast; a test checks they match the bank's.
+LEVEL_CHOICES = ("basic", "intermediate", "advanced")
 QUESTION_TYPE_CHOICES = (
     "single_choice", "multiple_choice", "true_false", "numeric",
     "short_answer", "ordering", "open", "computed", "all",
 )
-
-
-LEVEL_CHOICES = ("basic", "intermediate", "advanced")
 MODE_CHOICES = ("practice", "review", "interview")
 
 
@@ -61,14 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"normquiz {__version__}")
+    content_help = (f"an extra folder of question files (repeatable; also ${CONTENT_ENV}, "
+                    f"folders separated by {os.pathsep!r})")
+    # Both before and after the command: the command's copy leaves the global value
+    # alone (SUPPRESS) unless it is given.
     content = _Parser(add_help=False)
-    content.add_argument(
-        "--content", action="append", metavar="DIR", dest="content",
-        default=argparse.SUPPRESS,
-        help=f"an extra folder of question files (repeatable; also ${CONTENT_ENV}, "
-             f"folders separated by {os.pathsep!r})")
+    content.add_argument("--content", action="append", metavar="DIR", dest="content",
+                         default=argparse.SUPPRESS, help=content_help)
     parser.add_argument("--content", action="append", metavar="DIR", dest="content", default=[],
-                        help=f"an extra folder of question files (repeatable; also ${CONTENT_ENV})")
+                        help=content_help)
     parser.add_argument("--data-dir", metavar="DIR", dest="data_dir", default=None,
                         help="where progress is kept (also $NORMQUIZ_DATA_DIR; "
                              "default: the user data directory)")
@@ -118,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", parents=[content],
                                  help="write the bank as a study guide")
     export.add_argument("--format", choices=("markdown",), default="markdown")
-    export.add_argument("--level", choices=("basic", "intermediate", "advanced"), action="append",
+    export.add_argument("--level", choices=LEVEL_CHOICES, action="append",
                         help="only questions of this level (repeatable)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=_export)
@@ -174,7 +178,7 @@ def _new(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists():
         raise CommandError(f"{path} already exists: choose another name (it is never overwritten)")
-    text = template_file(args.question_type, topic_slug=path.stem)
+    text = template_file(args.question_type, topic_slug=path.stem, file_name=path.name)
     try:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
@@ -199,14 +203,9 @@ def _export(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
-    print(f"wrote {len(result.questions)} questions to {args.output}")
+    written = sum(1 for question in result.questions if not args.level or question.level in args.level)
+    print(f"wrote {written} questions to {args.output}")
     return 0
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    from normquiz.progress import resolve_data_dir
-
-    return resolve_data_dir(args.data_dir)
 
 
 # The app's arrays are small, and its event loop and worker threads already
@@ -216,19 +215,18 @@ def _data_dir(args: argparse.Namespace) -> Path:
 _SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _run_app(args: argparse.Namespace, start: object = None) -> int:
+def _run_app(args: argparse.Namespace, start: StartQuiz | StartDemo | None = None) -> int:
     for name, value in _SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
+    from normquiz.progress import resolve_data_dir
     from normquiz.tui.app import NormquizApp
 
-    app = NormquizApp(content_dirs=content_dirs(args), data_dir=_data_dir(args), start=start)  # type: ignore[arg-type]
+    app = NormquizApp(content_dirs=content_dirs(args), data_dir=resolve_data_dir(args.data_dir), start=start)
     app.run()
     return 0
 
 
 def _quiz(args: argparse.Namespace) -> int:
-    from normquiz.tui.app import StartQuiz
-
     if args.tag:
         from normquiz.bank import load_bank
 
@@ -239,29 +237,36 @@ def _quiz(args: argparse.Namespace) -> int:
 
             raise CommandError(f"no question has the tag {unknown[0]!r}{did_you_mean(unknown[0], known)}",
                                exit_code=2)
+    from normquiz.tui.app import StartQuiz
+
     start = StartQuiz(levels=tuple(args.level), tags=tuple(args.tag), count=args.count, seed=args.seed,
                       mode=args.mode)
     return _run_app(args, start)
 
 
-def _demo(args: argparse.Namespace) -> int:
+def unknown_demo(name: str) -> str | None:
+    """Why there is no demo ``name`` (with a suggestion), or None when there is."""
     from normquiz.bank.demos import DEMOS
 
+    if name in DEMOS:
+        return None
+    from normquiz.bank.problems import did_you_mean
+
+    return f"there is no demo {name!r}{did_you_mean(name, DEMOS)} (see `normquiz demo --list`)"
+
+
+def _demo(args: argparse.Namespace) -> int:
     if args.list:
+        from normquiz.bank.demos import DEMOS
+
         for demo in DEMOS.values():
             print(f"{demo.name:<14} {demo.description}")
         return 0
     if args.name is None:
         raise CommandError("name a demo, or list them with `normquiz demo --list`", exit_code=2)
-    if args.name not in DEMOS:
-        from normquiz.bank.problems import did_you_mean
-
-        raise CommandError(f"there is no demo {args.name!r}{did_you_mean(args.name, DEMOS)} "
-                           "(see `normquiz demo --list`)", exit_code=2)
-    try:
-        from normquiz.tui.demos import create_demo_screen  # noqa: F401
-    except ImportError:
-        raise CommandError("the demo screens are not available in this version yet") from None
+    problem = unknown_demo(args.name)
+    if problem is not None:
+        raise CommandError(problem, exit_code=2)
     from normquiz.tui.app import StartDemo
 
     return _run_app(args, StartDemo(args.name))
@@ -272,7 +277,7 @@ def _stats(args: argparse.Namespace) -> int:
     from normquiz.progress import ProgressStore, progress_stats
 
     bank = load_bank(content_dirs(args))
-    with ProgressStore.open(_data_dir(args)) as store:
+    with ProgressStore.open(args.data_dir) as store:
         for notice in store.notices:
             print(f"note: {notice}", file=sys.stderr)
         stats = progress_stats(store, {question.id: (question.level, question.tags)

@@ -1,4 +1,4 @@
-"""The command line answers --help and --version without opening the app."""
+"""The command line answers --help and --version without opening the app; its choices match the bank."""
 
 from __future__ import annotations
 
@@ -25,3 +25,15 @@ def test_help_lists_program() -> None:
     assert result.returncode == 0
     assert "normquiz" in result.stdout
     assert "batch norm" in result.stdout
+
+
+def test_the_written_out_choices_match_the_bank_and_the_store() -> None:
+    import typing
+
+    from normquiz.bank import LEVELS, QUESTION_TYPES
+    from normquiz.cli import LEVEL_CHOICES, MODE_CHOICES, QUESTION_TYPE_CHOICES
+    from normquiz.progress import SessionMode
+
+    assert LEVEL_CHOICES == tuple(LEVELS)
+    assert QUESTION_TYPE_CHOICES == (*QUESTION_TYPES, "all")
+    assert MODE_CHOICES == typing.get_args(SessionMode)

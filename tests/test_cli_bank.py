@@ -68,6 +68,9 @@ def test_new_writes_a_valid_template_and_refuses_to_overwrite(
 ) -> None:
     assert main(["new", "mine.yaml", "--type", "ordering"]) == 0
     assert main(["validate", "mine.yaml"]) == 0
+    # The comment at the top names the file as it was written, not a slug of it.
+    assert main(["new", "My Quiz.yml"]) == 0
+    assert "normquiz validate My Quiz.yml" in (folder / "My Quiz.yml").read_text(encoding="utf-8")
     before = (folder / "mine.yaml").read_text(encoding="utf-8")
     assert main(["new", "mine.yaml"]) == 1
     assert "mine.yaml already exists" in capsys.readouterr().err
@@ -79,6 +82,10 @@ def test_export_markdown_to_file(folder: Path, capsys: pytest.CaptureFixture[str
     text = (folder / "guide.md").read_text(encoding="utf-8")
     assert text.startswith("# normquiz study guide")
     assert "*intermediate ·" not in text and "*basic ·" in text
+    from normquiz.bank import load_bank
+
+    basic = sum(1 for question in load_bank().questions if question.level == "basic")
+    assert f"wrote {basic} questions to guide.md" in capsys.readouterr().out
 
 
 def test_errors_are_one_line_never_tracebacks(tmp_path: Path) -> None:

@@ -141,25 +141,27 @@ def parse_number(text: str | float | int) -> float:
         if not all(_NUMBER.fullmatch(part) for part in parts):
             raise InvalidResponse(f"{text.strip()!r} is not a number: type e.g. 0.5, -1.2, 1e-3 or 3/4"
                                   + (" (use a dot for decimals)" if "," in cleaned else ""))
-        value = float(parts[0]) / float(parts[1]) if slash and float(parts[1]) else float(parts[0])
         if slash and not float(parts[1]):
             raise InvalidResponse("a fraction cannot divide by zero")
+        value = float(parts[0]) / float(parts[1]) if slash else float(parts[0])
     if not math.isfinite(value):
         raise InvalidResponse("type a finite number")
     return value
 
 
+def _with_unit(value: float, unit: str | None) -> str:
+    return f"{number(value)} {unit}" if unit else number(value)
+
+
 def _numeric_text(answer: float, tolerance: m.Tolerance, unit: str | None = None) -> str:
-    suffix = f" {unit}" if unit else ""
-    return f"{number(answer)}{suffix}" + (f" ({tolerance.describe()})" if tolerance.absolute != 0 else "")
+    return _with_unit(answer, unit) + (f" ({tolerance.describe()})" if tolerance.absolute != 0 else "")
 
 
 def _numeric_verdict(value: float, answer: float, tolerance: m.Tolerance, unit: str | None = None) -> AnswerVerdict:
-    suffix = f" {unit}" if unit else ""
-    expected = _numeric_text(answer, tolerance, unit)
     correct = tolerance.allows(value, answer)
-    feedback = () if correct else (f"You answered {number(value)}{suffix}; the answer is {number(answer)}{suffix}.",)
-    return AnswerVerdict(correct, float(correct), expected, feedback)
+    feedback = () if correct else (
+        f"You answered {_with_unit(value, unit)}; the answer is {_with_unit(answer, unit)}.",)
+    return AnswerVerdict(correct, float(correct), _numeric_text(answer, tolerance, unit), feedback)
 
 
 def check_numeric(question: m.NumericQuestion, response: Any) -> AnswerVerdict:

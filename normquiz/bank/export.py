@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from normquiz.bank import model as m
 from normquiz.bank.checking import expected_answer
+from normquiz.bank.generators import generate
 from normquiz.bank.loader import LoadResult
 
 EXPORT_SEED = 0  # computed questions show the instance drawn from this seed
@@ -37,8 +38,6 @@ def question_markdown(question: m.QuestionBase, number: int) -> list[str]:
     prompt = question.prompt
     explanation = question.explanation
     if isinstance(question, m.ComputedQuestion):
-        from normquiz.bank.generators import generate
-
         instance = generate(question, EXPORT_SEED)
         prompt, explanation = instance.prompt, instance.explanation
     lines = [f"### {number}. `{question.id}`", "",

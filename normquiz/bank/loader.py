@@ -73,9 +73,6 @@ class LoadResult:
     def skipped_files(self) -> list[FileReport]:
         return [report for report in self.files if report.skipped]
 
-    def by_id(self) -> dict[str, QuestionBase]:
-        return {question.id: question for question in self.questions}
-
     def counts(self, attribute: str) -> Counter[str]:
         """Questions per ``level`` or per ``type``."""
         return Counter(getattr(question, attribute) for question in self.questions)
@@ -144,8 +141,9 @@ def _question_files(paths: Iterable[str | os.PathLike[str]], problems: list[Prob
     seen: set[Path] = set()
     unique = []
     for path in files:
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
             unique.append(path)
     return unique
 

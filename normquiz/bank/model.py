@@ -186,28 +186,17 @@ class ComputedQuestion(QuestionBase):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-Question = Annotated[
-    Union[
-        SingleChoiceQuestion,
-        MultipleChoiceQuestion,
-        TrueFalseQuestion,
-        NumericQuestion,
-        ShortAnswerQuestion,
-        OrderingQuestion,
-        OpenQuestion,
-        ComputedQuestion,
-    ],
-    Field(discriminator="type"),
-]
+_QUESTION_MODELS: tuple[type[QuestionBase], ...] = (
+    SingleChoiceQuestion, MultipleChoiceQuestion, TrueFalseQuestion, NumericQuestion,
+    ShortAnswerQuestion, OrderingQuestion, OpenQuestion, ComputedQuestion,
+)
+
+Question = Annotated[Union[_QUESTION_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]
 
 QUESTION_TYPES: dict[str, type[QuestionBase]] = {
     model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
-    for model in (
-        SingleChoiceQuestion, MultipleChoiceQuestion, TrueFalseQuestion, NumericQuestion,
-        ShortAnswerQuestion, OrderingQuestion, OpenQuestion, ComputedQuestion,
-    )
+    for model in _QUESTION_MODELS
 }
-ChoiceQuestion = Union[SingleChoiceQuestion, MultipleChoiceQuestion]
 
 
 class FileHeader(FormatModel):

@@ -47,19 +47,20 @@ def _pick(rng: np.random.Generator, options: tuple[float, ...]) -> float:
     return float(options[int(rng.integers(len(options)))])
 
 
-def _spread_input(rng: np.random.Generator, shape: tuple[int, ...], kind: str, **options: Any) -> np.ndarray:
-    """Small integers whose every normalization group has a visible spread."""
+def _spread_input(
+    rng: np.random.Generator, shape: tuple[int, ...], kind: str, **options: Any
+) -> tuple[np.ndarray, core.NormStatistics]:
+    """Small integers whose every normalization group has a visible spread, and their statistics."""
     for _ in range(50):
         x = _integers(rng, shape)
         stats = core.normalization_statistics(x, kind, **options)
         if np.all(stats.var >= 0.5):
-            return x
-    return x  # pragma: no cover - 50 flat draws in a row do not happen
+            break
+    return x, stats  # the last draw, should 50 in a row be flat (they never are)
 
 
-def _telling_position(rng: np.random.Generator, x: np.ndarray, kind: str, **options: Any) -> tuple[int, ...]:
+def _telling_position(rng: np.random.Generator, x: np.ndarray, stats: core.NormStatistics) -> tuple[int, ...]:
     """A random entry whose output is not simply 0 (the entry is not its group's mean)."""
-    stats = core.normalization_statistics(x, kind, **options)
     candidates = np.argwhere(x != np.broadcast_to(stats.mean, x.shape))
     if not len(candidates):  # pragma: no cover - _spread_input rules this out
         candidates = np.argwhere(np.ones_like(x, dtype=bool))
@@ -75,18 +76,17 @@ def _affine(rng: np.random.Generator, size: int, enabled: bool) -> tuple[np.ndar
 
 
 def _entry_recipe(
-    kind: str, x: np.ndarray, output: np.ndarray, position: tuple[int, ...], group_name: str,
-    gamma: np.ndarray | None = None, beta: np.ndarray | None = None, **options: Any,
+    x: np.ndarray, stats: core.NormStatistics, output: np.ndarray, position: tuple[int, ...], group_name: str,
+    gamma: np.ndarray | None = None, beta: np.ndarray | None = None,
 ) -> tuple[float, str]:
     """The answer at ``position`` and the worked solution, for any normalization."""
-    stats = core.normalization_statistics(x, kind, **options)
     shared = x[stats.group_index == stats.group_index[position]]
     mean = float(np.broadcast_to(stats.mean, x.shape)[position])
     var = float(np.broadcast_to(stats.var, x.shape)[position])
     value, count = float(x[position]), shared.size
     terms = " + ".join(term(v) for v in shared)
     lines = [f"1. The statistic for this entry is computed over {group_name}: {vector(shared)}."]
-    if kind == "rms":
+    if stats.kind == "rms":
         squares = " + ".join(f"{term(v)}²" for v in shared)
         lines.append(f"2. Mean square = ({squares}) / {count} = {number(var)}.")
         lines.append(f"3. Output = x / √(mean square + eps) = {number(value)} / √({number(var)} + 1e-5)"
@@ -111,7 +111,7 @@ def _matrix_entry(params: Any, seed: int, kind: str) -> g.Recipe:
     rng = np.random.default_rng(seed)
     rows, cols = params.rows, params.cols
     options = {"normalized_shape": (cols,)} if kind in ("layer", "rms") else {}
-    x = _spread_input(rng, (rows, cols), kind, **options)
+    x, stats = _spread_input(rng, (rows, cols), kind, **options)
     gamma, beta = _affine(rng, cols, getattr(params, "affine", False))
     if kind == "layer":
         output = core.layer_norm(x, (cols,), gamma, beta, eps=EPS)
@@ -119,9 +119,9 @@ def _matrix_entry(params: Any, seed: int, kind: str) -> g.Recipe:
         output = core.rms_norm(x, (cols,), eps=EPS)
     else:
         output = core.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)
-    row, col = _telling_position(rng, x, kind, **options)
+    row, col = _telling_position(rng, x, stats)
     group_name = f"column {col} (all {rows} examples)" if kind == "batch" else f"row {row}"
-    answer, solution = _entry_recipe(kind, x, output, (row, col), group_name, gamma, beta, **options)
+    answer, solution = _entry_recipe(x, stats, output, (row, col), group_name, gamma, beta)
     placeholders = {"row": str(row), "col": str(col), "matrix": table(x, "row", "col")}
     inputs: dict[str, Any] = {"x": x}
     if kind != "rms":
@@ -145,15 +145,14 @@ def rms_norm_entry(params: g.RmsParams, seed: int) -> g.Recipe:
 
 def group_norm_entry(params: g.GroupNormParams, seed: int) -> g.Recipe:
     rng = np.random.default_rng(seed)
-    x = _spread_input(rng, (1, params.channels, params.length), "group", num_groups=params.groups)
+    x, stats = _spread_input(rng, (1, params.channels, params.length), "group", num_groups=params.groups)
     output = core.group_norm(x, params.groups, eps=EPS)
-    _, channel, position = _telling_position(rng, x, "group", num_groups=params.groups)
+    _, channel, position = _telling_position(rng, x, stats)
     size = params.channels // params.groups
     first = channel // size * size
     group_name = (f"group {channel // size}, channels {first}–{first + size - 1}, "
                   f"all {params.length} positions")
-    answer, solution = _entry_recipe("group", x, output, (0, channel, position), group_name,
-                                     num_groups=params.groups)
+    answer, solution = _entry_recipe(x, stats, output, (0, channel, position), group_name)
     placeholders = {"tensor": table(x[0], "channel", "position"), "channel": str(channel),
                     "position": str(position), "groups": str(params.groups)}
     return g.Recipe(answer, ENTRY_TOLERANCE, solution, placeholders, {"x": x})
@@ -279,12 +278,11 @@ def folded_batch_norm(params: g.FoldParams, seed: int) -> g.Recipe:
 def layer_norm_weight_grad(params: g.WeightGradParams, seed: int) -> g.Recipe:
     rng = np.random.default_rng(seed)
     shape = (params.rows, params.cols)
-    x = _spread_input(rng, shape, "layer", normalized_shape=(params.cols,))
+    x, stats = _spread_input(rng, shape, "layer", normalized_shape=(params.cols,))
     upstream = _integers(rng, shape, -2, 2)
     col = int(rng.integers(params.cols))
     _, dweight, _ = core.layer_norm_backward(upstream, x, (params.cols,), np.ones(params.cols), eps=EPS)
     answer = float(dweight[col])
-    stats = core.normalization_statistics(x, "layer", normalized_shape=(params.cols,))
     normalized = (x - stats.mean) * stats.rstd(EPS)
     lines = ["d loss / d γ[j] = Σ over rows of upstream[i, j] · x̂[i, j], with x̂ the normalized input.", ""]
     for i in range(params.rows):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
+from normquiz.bank.demos import DEMO_NAMES
 from normquiz.bank.model import QUESTION_TYPES
 
 _HEADER = """\
@@ -30,9 +32,11 @@ _FOOTER = """\
       - A nudge that does not give the answer away.
     references:                 # optional, strongly encouraged
       - "Ioffe & Szegedy (2015), Batch Normalization, arXiv:1502.03167"
-    # demo: axes                # optional: axes, coupling, running-stats, small-batch,
-    #                           # sequences, cube, training, cost
-"""
+""" + "".join(  # the demo names, from the catalogue
+    f"    # {'demo: axes' if index == 0 else '':<26}# {line}\n"
+    for index, line in enumerate(textwrap.wrap("optional: " + ", ".join(DEMO_NAMES), width=54,
+                                               break_on_hyphens=False))
+)
 
 _BODIES = {
     "single_choice": """\
@@ -107,7 +111,7 @@ def slug(text: str) -> str:
 
 def template_question(question_type: str, id_prefix: str) -> str:
     question_id = f"{id_prefix}-{question_type.replace('_', '-')}"
-    return (_COMMON.format(id=question_id, type=question_type) + _BODIES[question_type] + _FOOTER)
+    return _COMMON.format(id=question_id, type=question_type) + _BODIES[question_type] + _FOOTER
 
 
 def template_file(question_type: str = "single_choice", *, topic_slug: str = "my-topic",

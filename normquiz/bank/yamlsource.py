@@ -97,7 +97,6 @@ class YamlDocument:
         mark = (key_node if at_key and key_node is not None else node).start_mark
         return mark.line + 1, mark.column + 1
 
-
     def item_lines(self, items: list[Any]) -> list[int]:
         """The 1-based line where each item of the built list ``items`` starts."""
         node = self.nodes.get(id(items))

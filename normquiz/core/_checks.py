@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -20,11 +20,14 @@ __all__ = [
     "float_input",
     "channel_input",
     "normalized_shape_tuple",
+    "per_channel",
+    "per_element",
     "optional_parameter",
     "running_buffers",
     "positive_eps",
     "momentum_value",
     "boolean_mask",
+    "unknown_choice",
 ]
 
 
@@ -110,6 +113,16 @@ def normalized_shape_tuple(normalized_shape: Any, x: np.ndarray, function: str) 
     return shape
 
 
+def per_channel(x_shape: tuple[int, ...]) -> Callable[[], str]:
+    """The "one value per ..." phrase for a per-channel vector, built only if an error needs it."""
+    return lambda: f"channel (axis 1 of an input of shape {tuple(x_shape)})"
+
+
+def per_element(normalized_shape: tuple[int, ...]) -> Callable[[], str]:
+    """The "one value per ..." phrase for an elementwise (layer/RMS norm) parameter."""
+    return lambda: f"element of normalized_shape {normalized_shape}"
+
+
 def optional_parameter(
     value: Any, shape: tuple[int, ...], name: str, meaning: str | Callable[[], str], dtype: np.dtype
 ) -> np.ndarray | None:
@@ -122,19 +135,20 @@ def optional_parameter(
     """
     if value is None:
         return None
+    return _per_feature(value, shape, name, meaning).astype(dtype, copy=False)
+
+
+def _per_feature(value: Any, shape: tuple[int, ...], name: str, meaning: str | Callable[[], str]) -> np.ndarray:
+    """``value`` as an array of real numbers of exactly ``shape`` ("one value per ``meaning``")."""
     array = np.asarray(value)
     if array.dtype.kind not in "fiub":
         raise ValueError(f"{name} must hold real numbers, got an array of dtype {array.dtype}.")
     if array.shape != shape:
         raise ValueError(
             f"{name} has shape {_shape_text(array.shape)}, but it needs shape "
-            f"{_shape_text(shape)}: one value per {_text(meaning)}."
+            f"{_shape_text(shape)}: one value per {meaning() if callable(meaning) else meaning}."
         )
-    return array.astype(dtype, copy=False)
-
-
-def _text(message: str | Callable[[], str]) -> str:
-    return message() if callable(message) else message
+    return array
 
 
 def running_buffers(
@@ -169,14 +183,7 @@ def running_buffers(
                 + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else "")
                 + ". Create it with np.zeros(C, dtype=np.float32) (np.ones for running_var)."
             )
-        array = np.asarray(value)
-        if array.dtype.kind not in "fiub":
-            raise ValueError(f"{name} must hold real numbers, got an array of dtype {array.dtype}.")
-        if array.shape != (num_channels,):
-            raise ValueError(
-                f"{name} has shape {_shape_text(array.shape)}, but it needs shape "
-                f"({num_channels},): one value per {_text(meaning)}."
-            )
+        array = _per_feature(value, (num_channels,), name, meaning)
         if updated and not array.flags.writeable:
             raise ValueError(f"{function}: {name} is read-only, but training updates it in place.")
         buffers.append(array)
@@ -186,6 +193,16 @@ def running_buffers(
             "a variance cannot be negative (was running_var swapped with another buffer?)."
         )
     return buffers[0], buffers[1]
+
+
+def unknown_choice(name: str, value: Any, choices: Iterable[str]) -> ValueError:
+    """The error for a ``value`` of ``name`` that is not one of ``choices``, suggesting the closest."""
+    import difflib  # only on this error path
+
+    choices = list(choices)
+    close = difflib.get_close_matches(str(value), choices, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}.{hint}")
 
 
 def positive_eps(eps: Any, function: str, *, allow_zero: bool = False) -> float:

@@ -102,7 +102,7 @@ def layer_norm_backward(
     shape = _checks.normalized_shape_tuple(normalized_shape, x, "layer_norm_backward")
     grad = _gradient(dy, x, "layer_norm_backward")
     weight = _checks.optional_parameter(
-        weight, shape, "weight", f"element of normalized_shape {shape}", x.dtype
+        weight, shape, "weight", _checks.per_element(shape), x.dtype
     )
     eps = _checks.positive_eps(eps, "layer_norm_backward")
     size = math.prod(shape)
@@ -146,10 +146,10 @@ def batch_norm_backward(
     channels = x.shape[1]
     valid = _checks.boolean_mask(mask, x.shape, "batch_norm_backward")
     weight = _checks.optional_parameter(
-        weight, (channels,), "weight", f"channel (axis 1 of an input of shape {x.shape})", x.dtype
+        weight, (channels,), "weight", _checks.per_channel(x.shape), x.dtype
     )
     eps = _checks.positive_eps(eps, "batch_norm_backward")
-    mean, var, count, _ = batch_statistics(x, valid, "batch_norm_backward")
+    mean, var, count = batch_statistics(x, valid, "batch_norm_backward")
     rstd = 1.0 / np.sqrt(var + eps)
     with np.errstate(invalid="ignore", over="ignore"):  # padding may hold inf/nan
         xhat = per_channel_affine(x, rstd, None, center=mean)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 
 from normquiz.core.moments import (
-    BLOCK_ELEMENTS,
     SMALL_ELEMENTS,
     averaging_vector,
     constant_vector,
@@ -260,7 +259,7 @@ def normalize_columns(
     # Small inputs skip the block and tile planning: ~1 us, at sizes where
     # the whole call takes ~10.
     small = out.size <= SMALL_ELEMENTS and count <= MAX_BLOCK_ROWS
-    step = count if small else min(max(1, BLOCK_ELEMENTS // width), MAX_BLOCK_ROWS)  # rows_per_block, inlined
+    step = count if small else rows_per_block(width, max_rows=MAX_BLOCK_ROWS)
     if count <= step:
         ops = None if small else _ColumnOps(columns, out)
         reference, shift, var = _centre_columns(columns, out, ops)

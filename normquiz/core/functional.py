@@ -9,7 +9,6 @@ normalizes and applies the affine parameters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,11 +24,6 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
 TILE_MIN_BLOCKS = 4
 
 _FLOAT64 = np.dtype(np.float64)
-
-
-def _per_channel(x_shape: tuple[int, ...]) -> Callable[[], str]:
-    """The "one value per ..." phrase of shape errors, built only if one is raised."""
-    return lambda: f"channel (axis 1 of an input of shape {tuple(x_shape)})"
 
 
 def per_channel_affine(
@@ -102,9 +96,16 @@ def _normalize_channels(
     return per_channel_affine(x, scale, bias, center=mean)
 
 
-def _update_running(buffer: np.ndarray, momentum: float, batch_value: np.ndarray) -> None:
-    """``buffer = (1 - momentum) * buffer + momentum * batch_value``, in place (PyTorch's rule)."""
-    np.copyto(buffer, (1.0 - momentum) * buffer + momentum * batch_value, casting="same_kind")
+def _update_running(
+    running_mean: np.ndarray, running_var: np.ndarray, momentum: float, mean: np.ndarray, var: np.ndarray, count: int
+) -> None:
+    """PyTorch's rule, in place: ``running = (1 - momentum) * running + momentum * batch_stat``.
+
+    The batch statistics are ``mean`` and the *unbiased* variance
+    ``var * count / (count - 1)``, ``var`` being the biased variance over ``count`` values.
+    """
+    for buffer, batch_value in ((running_mean, mean), (running_var, var * (count / (count - 1)))):
+        np.copyto(buffer, (1.0 - momentum) * buffer + momentum * batch_value, casting="same_kind")
 
 
 def batch_norm(
@@ -153,7 +154,7 @@ def batch_norm(
     """
     x, out_dtype = _checks.channel_input(x, "batch_norm")
     channels = x.shape[1]
-    meaning = _per_channel(x.shape)
+    meaning = _checks.per_channel(x.shape)
     # The `is None` tests skip calls that would return None anyway: at (8, 16)
     # the whole layer takes ~9 us, so each ~0.1 us call shows.
     valid = None if mask is None else _checks.boolean_mask(mask, x.shape, "batch_norm")
@@ -175,13 +176,11 @@ def batch_norm(
             count = batch_count(x, None, "batch_norm")
             out, mean, var = normalize_columns(x, eps, weight, bias, running_mean is not None)
             if running_mean is not None:
-                _update_running(running_mean, momentum, mean)
-                _update_running(running_var, momentum, var * (count / (count - 1)))
+                _update_running(running_mean, running_var, momentum, mean, var, count)
             return out if out.dtype == out_dtype else out.astype(out_dtype)
-        mean, var, count, _ = batch_statistics(x, valid, "batch_norm")
+        mean, var, count = batch_statistics(x, valid, "batch_norm")
         if running_mean is not None:
-            _update_running(running_mean, momentum, mean)
-            _update_running(running_var, momentum, var * (count / (count - 1)))
+            _update_running(running_mean, running_var, momentum, mean, var, count)
     else:
         if running_mean is None:
             raise ValueError(
@@ -219,7 +218,7 @@ def layer_norm(
     """
     x, out_dtype = _checks.float_input(x)
     shape = _checks.normalized_shape_tuple(normalized_shape, x, "layer_norm")
-    meaning = lambda: f"element of normalized_shape {shape}"  # noqa: E731 (built only on error)
+    meaning = _checks.per_element(shape)
     weight = _checks.optional_parameter(weight, shape, "weight", meaning, x.dtype)
     bias = _checks.optional_parameter(bias, shape, "bias", meaning, x.dtype)
     eps = _checks.positive_eps(eps, "layer_norm")
@@ -256,7 +255,7 @@ def rms_norm(x: Any, normalized_shape: Any, weight: Any = None, eps: float | Non
     x, out_dtype = _checks.float_input(x)
     shape = _checks.normalized_shape_tuple(normalized_shape, x, "rms_norm")
     weight = _checks.optional_parameter(
-        weight, shape, "weight", f"element of normalized_shape {shape}", x.dtype
+        weight, shape, "weight", _checks.per_element(shape), x.dtype
     )
     eps = float(np.finfo(out_dtype).eps) if eps is None else _checks.positive_eps(eps, "rms_norm")
     size = math.prod(shape)
@@ -289,7 +288,7 @@ def group_norm(
         An array of x's shape and dtype.
     """
     x, out_dtype = _checks.channel_input(x, "group_norm")
-    meaning = _per_channel(x.shape)
+    meaning = _checks.per_channel(x.shape)
     weight = _checks.optional_parameter(weight, (x.shape[1],), "weight", meaning, _FLOAT64)
     bias = _checks.optional_parameter(bias, (x.shape[1],), "bias", meaning, _FLOAT64)
     eps = _checks.positive_eps(eps, "group_norm")
@@ -339,7 +338,7 @@ def instance_norm(
     """
     x, out_dtype = _checks.channel_input(x, "instance_norm", min_ndim=3)
     samples, channels = x.shape[:2]
-    meaning = _per_channel(x.shape)
+    meaning = _checks.per_channel(x.shape)
     running_mean, running_var = _checks.running_buffers(
         running_mean, running_var, channels, updated=bool(use_input_stats),
         function="instance_norm", meaning=meaning,
@@ -362,8 +361,8 @@ def instance_norm(
         momentum = _checks.momentum_value(momentum, "instance_norm")
     out, mean, var = normalize_rows(rows, eps, statistics=running_mean is not None)
     if running_mean is not None:
-        spatial = rows.shape[1]
-        _update_running(running_mean, momentum, mean.reshape(samples, channels).mean(axis=0))
-        unbiased = var.reshape(samples, channels) * (spatial / (spatial - 1))
-        _update_running(running_var, momentum, unbiased.mean(axis=0))
+        # PyTorch records the batch average of the per-instance mean and unbiased variance.
+        batch_mean = mean.reshape(samples, channels).mean(axis=0)
+        batch_var = var.reshape(samples, channels).mean(axis=0)
+        _update_running(running_mean, running_var, momentum, batch_mean, batch_var, rows.shape[1])
     return _channel_affine_inplace(out.reshape(x.shape), weight, bias).astype(out_dtype, copy=False)

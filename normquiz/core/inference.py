@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from numbers import Integral
 from typing import Any
@@ -97,9 +96,7 @@ def parameter_count(layer: str, size: Any, *, affine: bool | None = None) -> int
     ``affine=None`` means the PyTorch module's default; ``affine=False`` gives 0.
     """
     if layer not in LAYERS:
-        close = difflib.get_close_matches(str(layer), LAYERS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"layer must be one of {', '.join(map(repr, LAYERS))}, got {layer!r}.{hint}")
+        raise _checks.unknown_choice("layer", layer, LAYERS)
     default_affine, per_feature = LAYERS[layer]
     takes_shape = layer in ("layer_norm", "rms_norm")
     shape = tuple(size) if takes_shape and isinstance(size, (tuple, list)) else (size,)

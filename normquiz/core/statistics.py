@@ -9,7 +9,6 @@ functions (``batch_statistics`` and the row layouts below, on top of
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -141,16 +140,15 @@ def batch_count(x: np.ndarray, mask: np.ndarray | None, function: str) -> int:
 
 def batch_statistics(
     x: np.ndarray, mask: np.ndarray | None, function: str
-) -> tuple[np.ndarray, np.ndarray, int, None]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Training-mode batch-norm statistics of a validated ``(N, C, *S)`` input.
 
-    Returns ``(mean, var, count, None)`` (the last slot kept for callers that
-    unpack four values). Raises as ``batch_count`` does for a batch with one
-    value per channel. The unmasked ``(N, C)`` forward pass computes the same
-    statistics inside ``columns.normalize_columns``.
+    Returns ``(mean, var, count)``. Raises as ``batch_count`` does for a batch
+    with one value per channel. The unmasked ``(N, C)`` forward pass computes
+    the same statistics inside ``columns.normalize_columns``.
     """
     batch_count(x, mask, function)
-    return (*channel_moments(x, mask), None)
+    return channel_moments(x, mask)
 
 
 def instance_rows(x: np.ndarray, function: str) -> np.ndarray:
@@ -177,12 +175,6 @@ def group_rows(x: np.ndarray, num_groups: Any, function: str) -> np.ndarray:
             f"try a divisor of {channels}."
         )
     return x.reshape(x.shape[0] * int(num_groups), -1)
-
-
-def _kind_error(kind: Any) -> ValueError:
-    close = difflib.get_close_matches(str(kind), KINDS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, got {kind!r}.{hint}")
 
 
 def normalization_statistics(
@@ -213,7 +205,7 @@ def normalization_statistics(
     :class:`NormStatistics` for the fields.
     """
     if kind not in KINDS:
-        raise _kind_error(kind)
+        raise _checks.unknown_choice("kind", kind, KINDS)
     function = f"normalization_statistics(kind={kind!r})"
     extras = {"normalized_shape": normalized_shape, "num_groups": num_groups, "mask": mask}
     allowed = {"batch": "mask", "layer": "normalized_shape", "rms": "normalized_shape", "group": "num_groups"}
@@ -235,7 +227,7 @@ def normalization_statistics(
     ones = (1,) * len(spatial_axes)
     if kind == "batch":
         valid = _checks.boolean_mask(mask, array.shape, function)
-        mean, var, count, _ = batch_statistics(array, valid, function)
+        mean, var, count = batch_statistics(array, valid, function)
         return _build(kind, array, mean, var, (1, c) + ones, (0,) + spatial_axes, c, count, valid)
     if kind == "instance":
         rows = instance_rows(array, function)

@@ -188,9 +188,9 @@ class Trainer:
         network: the ``MLP`` being trained.
         status: ``"ready"`` (no step yet), ``"training"``, ``"finished"``
             (``config.steps`` steps done) or ``"diverged"``.
-        steps_done: SGD steps taken (the diverging step counts).
-        diverged_at: the step whose loss was not finite or above ``config.max_loss``, or None.
         losses: the training loss of every step so far.
+        steps_done: SGD steps taken, ``len(losses)`` (the diverging step counts).
+        diverged_at: the step whose loss was not finite or above ``config.max_loss``, or None.
     """
 
     def __init__(self, config: TrainingConfig = TrainingConfig(), *, task: ClassificationTask | None = None) -> None:
@@ -219,9 +219,17 @@ class Trainer:
         self._order = np.empty(0, dtype=np.intp)
         self._cursor = 0
         self.status: TrainingStatus = "ready"
-        self.steps_done = 0
-        self.diverged_at: int | None = None
         self.losses: list[float] = []
+
+    @property
+    def steps_done(self) -> int:
+        """SGD steps taken (the diverging step counts)."""
+        return len(self.losses)
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The step whose loss was not finite or above ``config.max_loss``, or None."""
+        return self.steps_done if self.status == "diverged" else None
 
     @property
     def finished(self) -> bool:
@@ -246,9 +254,8 @@ class Trainer:
             RuntimeError: the run is already over (check ``finished``; start a new Trainer to run again).
         """
         if self.finished:
-            when = self.diverged_at if self.status == "diverged" else self.steps_done
             raise RuntimeError(
-                f"Trainer: this run is {self.status} (step {when}); make a new Trainer to train again."
+                f"Trainer: this run is {self.status} (step {self.steps_done}); make a new Trainer to train again."
             )
         x, labels = self._next_batch()
         params, lr, mu = self.network.parameters, self.config.learning_rate, self.config.momentum
@@ -262,10 +269,9 @@ class Trainer:
                     velocity *= mu
                     velocity += grad
                     params[name] -= lr * velocity
-        self.steps_done += 1
         self.losses.append(loss)
         if diverged:
-            self.status, self.diverged_at = "diverged", self.steps_done
+            self.status = "diverged"
         else:
             self.status = "finished" if self.steps_done >= self.config.steps else "training"
         return StepResult(self.steps_done, loss, accuracy, grad_norm, diverged)

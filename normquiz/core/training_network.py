@@ -15,7 +15,7 @@ biases and beta start at 0, gamma at 1.
 
 Backward, per hidden layer, from ``dh = dL/d(ReLU output)``::
 
-    da = dh * (a > 0)                      a: the normalized pre-activation
+    da = dh * (h > 0)                      h = ReLU(a), a: the normalized pre-activation
     dz, dgamma, dbeta = *_norm_backward(da, z, gamma)   (core; dz = da without norm)
     dW = h_in^T dz,  db = sum_rows(dz),  dh_in = dz W^T
 
@@ -68,7 +68,7 @@ class _HiddenCache:
 
     inputs: np.ndarray  # h_in, the layer's input
     pre_norm: np.ndarray  # z = h_in W (+ b)
-    pre_relu: np.ndarray  # a = norm(z)
+    outputs: np.ndarray  # h = ReLU(norm(z)), the next layer's input; h > 0 exactly where norm(z) > 0
 
 
 class MLP:
@@ -173,19 +173,19 @@ class MLP:
         for layer in range(1, self.depth + 1):
             z = self._linear(f"linear{layer}", h)
             a = self._normalize(layer, z, training=training, update_running=update_running)
-            caches.append(_HiddenCache(h, z, a))
-            h = np.maximum(a, 0)
+            h_in, h = h, np.maximum(a, 0)
+            caches.append(_HiddenCache(h_in, z, h))
         return self._linear("output", h), caches
 
     def backward(self, dlogits: np.ndarray, caches: list[_HiddenCache]) -> dict[str, np.ndarray]:
         """Gradients of the loss w.r.t. every parameter, given ``dL/dlogits`` of a training-mode forward."""
         params, grads = self.parameters, {}
-        grads["output.weight"] = np.maximum(caches[-1].pre_relu, 0).T @ dlogits
+        grads["output.weight"] = caches[-1].outputs.T @ dlogits
         grads["output.bias"] = dlogits.sum(axis=0)
         dh = dlogits @ params["output.weight"].T
         for layer in range(self.depth, 0, -1):
             cache = caches[layer - 1]
-            da = dh * (cache.pre_relu > 0)
+            da = dh * (cache.outputs > 0)
             if self.norm == "none":
                 dz = da
             else:

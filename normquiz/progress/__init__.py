@@ -3,7 +3,7 @@
 Imports nothing from textual, rich or numpy; knows questions only by id,
 content hash, level and tags passed in by the caller. Typical use::
 
-    store = ProgressStore.open(resolve_data_dir(args.data_dir))
+    store = ProgressStore.open(args.data_dir)  # --data-dir, $NORMQUIZ_DATA_DIR or the default
     for notice in store.notices:          # corrupt file moved aside, not saving
         show(notice)
     session = store.start_session("practice", {"level": "basic"})

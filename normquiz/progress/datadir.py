@@ -36,8 +36,3 @@ def resolve_data_dir(
         if value is not None and str(value).strip():
             return Path(os.fspath(value)).expanduser()
     return default_data_dir()
-
-
-def database_path(data_dir: Path) -> Path:
-    """The progress database file inside a data directory."""
-    return data_dir / DATABASE_FILENAME

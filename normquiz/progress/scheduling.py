@@ -100,7 +100,6 @@ class CardState:
     card_json: str
     due: datetime
     stability_days: float
-    last_review: datetime
 
 
 class ReviewScheduler:
@@ -132,5 +131,4 @@ class ReviewScheduler:
             card_json=reviewed.to_json(),
             due=as_utc(reviewed.due),
             stability_days=float(reviewed.stability or 0.0),
-            last_review=now,
         )

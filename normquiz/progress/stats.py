@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from normquiz.progress.clock import as_utc, local_day
 from normquiz.progress.records import DueDay, Flag
-from normquiz.progress.store import ProgressStore
+from normquiz.progress.store import ProgressStore, due_by_day
 
 MASTERY_STABILITY_DAYS = 7.0
 LEVEL_ORDER = ("basic", "intermediate", "advanced")
@@ -294,7 +294,7 @@ def progress_stats(
         longest_streak_days=longest,
         answered_today=today in day_counts,
         due_now=len(store.due_question_ids(now, among=among)),
-        due_forecast=store.due_forecast(now, forecast_days, tz=tz, among=among),
+        due_forecast=due_by_day(states.values(), today, forecast_days, tz=tz, among=among),
         mastery={
             level: Mastery(
                 mastered[level],

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Mapping
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,6 +59,30 @@ _LATEST_HASH_SQL = (
     "ORDER BY answered_at DESC, id DESC LIMIT 1"
 )
 
+
+def due_by_day(
+    states: Iterable[ReviewState],
+    today: date,
+    days: int,
+    *,
+    tz: tzinfo | None = None,
+    among: Collection[str] | None = None,
+) -> list[DueDay]:
+    """How many of ``states`` fall due on each of ``days`` local days from ``today``.
+
+    The first day's count includes the overdue ones; ``among`` as in
+    ``ProgressStore.due_question_ids``.
+    """
+    counts = [0] * max(days, 0)
+    for state in states:
+        if among is not None and state.question_id not in among:
+            continue
+        offset = max((local_day(state.due, tz) - today).days, 0)
+        if offset < len(counts):
+            counts[offset] += 1
+    return [DueDay(day=today + timedelta(days=i), count=c) for i, c in enumerate(counts)]
+
+
 class ProgressStore:
     """The learner's answers, review schedule, flags and sessions in one SQLite file.
 
@@ -88,12 +112,11 @@ class ProgressStore:
         clock: Clock = utc_now,
         scheduler: ReviewScheduler | None = None,
     ) -> ProgressStore:
-        """Open (creating if needed) the store in ``data_dir``, or in ``resolve_data_dir(None)``.
+        """Open (creating if needed) the store in ``resolve_data_dir(data_dir)``.
 
         Never raises for a user's situation: see ``notices`` and ``saving``.
         """
-        directory = Path(data_dir) if data_dir is not None else resolve_data_dir(None)
-        opened = open_database(directory.expanduser(), DATABASE_FILENAME, clock())
+        opened = open_database(resolve_data_dir(data_dir), DATABASE_FILENAME, clock())
         return cls(opened, clock=clock, scheduler=scheduler)
 
     @classmethod
@@ -332,14 +355,7 @@ class ProgressStore:
         Today's count includes the overdue ones. ``tz`` as in ``clock.local_day``.
         """
         today = local_day(self._now(now), tz)
-        counts = [0] * max(days, 0)
-        for state in self.review_states().values():
-            if among is not None and state.question_id not in among:
-                continue
-            offset = max((local_day(state.due, tz) - today).days, 0)
-            if offset < len(counts):
-                counts[offset] += 1
-        return [DueDay(day=today + timedelta(days=i), count=c) for i, c in enumerate(counts)]
+        return due_by_day(self.review_states().values(), today, days, tz=tz, among=among)
 
     # -- flags ----------------------------------------------------------------
 

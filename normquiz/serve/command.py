@@ -83,7 +83,7 @@ def check_app_args(app_args: Sequence[str]) -> str | None:
 
     The normquiz parser itself prints usage errors (and they return a reason too).
     """
-    from normquiz.cli import build_parser
+    from normquiz.cli import CommandError, build_parser, content_dirs, unknown_demo
 
     try:
         parsed = build_parser().parse_args(list(app_args))
@@ -95,15 +95,15 @@ def check_app_args(app_args: Sequence[str]) -> str | None:
     if parsed.data_dir is not None:
         return "put --data-dir before --: `normquiz serve --data-dir DIR -- ...`"
     if parsed.command == "demo":
-        from normquiz.bank.demos import DEMOS
-
         if parsed.list or parsed.name is None:
             return "name the demo each tab opens: `normquiz serve -- demo NAME` (see `normquiz demo --list`)"
-        if parsed.name not in DEMOS:
-            return f"there is no demo {parsed.name!r} (see `normquiz demo --list`)"
-    for folder in getattr(parsed, "content", None) or ():
-        if not Path(folder).is_dir():
-            return f"content folder {folder!r} does not exist"
+        problem = unknown_demo(parsed.name)
+        if problem is not None:
+            return problem
+    try:
+        content_dirs(parsed)  # the tabs inherit $NORMQUIZ_CONTENT too
+    except CommandError as error:
+        return str(error)
     return None
 
 

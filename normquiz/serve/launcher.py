@@ -22,8 +22,6 @@ from typing import Any
 
 from textual_serve.app_service import AppService
 
-from normquiz.progress.datadir import DATA_DIR_ENV
-
 log = logging.getLogger("normquiz.serve")
 
 TEMPORARY_STORE_PREFIX = "normquiz-tab-"
@@ -36,8 +34,10 @@ TERMINATE_GRACE_SECONDS = 2.0
 def tab_command(app_args: Sequence[str], data_dir: Path) -> str:
     """The shell command of one tab: this interpreter running ``normquiz``, quoted for the shell.
 
-    textual-serve starts it with ``create_subprocess_shell``; ``exec`` makes the
-    app the shell's own process, so that ending the process ends the app.
+    ``--data-dir`` wins over a ``$NORMQUIZ_DATA_DIR`` the tab inherits from the
+    server. textual-serve starts the command with ``create_subprocess_shell``;
+    ``exec`` makes the app the shell's own process, so that ending the process
+    ends the app.
     """
     argv = [sys.executable, "-m", "normquiz", "--data-dir", str(data_dir), *app_args]
     if os.name == "nt":  # pragma: no cover - cmd.exe quoting, no exec
@@ -93,7 +93,6 @@ class TabProcess(AppService):
         super().__init__("", **service)
         self.app_args = tuple(app_args)
         self.shared_data_dir = shared_data_dir
-        self.data_dir: Path | None = shared_data_dir
         self._temporary_store: Path | None = None
         self._stopping: asyncio.Future[None] | None = None
 
@@ -101,18 +100,11 @@ class TabProcess(AppService):
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        environment = super()._build_environment(width, height)
-        # The server's own $NORMQUIZ_DATA_DIR must not leak into the tabs.
-        environment[DATA_DIR_ENV] = str(self.data_dir)
-        return environment
-
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
-        if self.shared_data_dir is None:
-            self._temporary_store = Path(tempfile.mkdtemp(prefix=TEMPORARY_STORE_PREFIX))
-            self.data_dir = self._temporary_store
-        assert self.data_dir is not None
-        self.command = tab_command(self.app_args, self.data_dir)
+        data_dir = self.shared_data_dir
+        if data_dir is None:
+            data_dir = self._temporary_store = Path(tempfile.mkdtemp(prefix=TEMPORARY_STORE_PREFIX))
+        self.command = tab_command(self.app_args, data_dir)
         # A session of its own: Ctrl-C in the server's terminal reaches the
         # server only, which then ends the apps in order.
         self._process = process = await asyncio.create_subprocess_shell(

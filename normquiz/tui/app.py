@@ -8,10 +8,10 @@ comes about as fast as a bare Textual app's.
 from __future__ import annotations
 
 import random
-from functools import partial
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from normquiz.tui.themes import DEFAULT_THEME, THEMES
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
-    from normquiz.progress import ProgressStore
+    from normquiz.progress import ProgressStats, ProgressStore
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,9 @@ class NormquizApp(App[None]):
 
         result = load_bank(self.content_dirs, include_builtin=self.include_builtin)
         if self.store is None:
-            from normquiz.progress import ProgressStore, resolve_data_dir
+            from normquiz.progress import ProgressStore
 
-            self.store = ProgressStore.open(resolve_data_dir(self.data_dir))
+            self.store = ProgressStore.open(self.data_dir)  # --data-dir, $NORMQUIZ_DATA_DIR or the default
         self.call_from_thread(self._bank_loaded, result, reloaded)
 
     def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
@@ -198,6 +198,14 @@ class NormquizApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def progress_stats(self) -> ProgressStats:
+        """``normquiz.progress.progress_stats`` over the loaded bank's questions (reads every answer)."""
+        from normquiz.progress import progress_stats
+
+        assert self.store is not None and self.bank is not None
+        return progress_stats(self.store, {question.id: (question.level, question.tags)
+                                           for question in self.bank.questions})
 
     def open_stats(self) -> None:
         from normquiz.tui.screens.stats import StatsScreen

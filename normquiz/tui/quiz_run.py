@@ -120,6 +120,13 @@ class QuizRun:
     def __len__(self) -> int:
         return len(self.session)
 
+    def prompt(self, item: SessionItem | None = None) -> str:
+        """The (current) question's prompt as shown: a computed question's with its generated input."""
+        item = item or self.current
+        assert item is not None
+        instance = self.session.instance(item)
+        return instance.prompt if instance else item.question.prompt
+
     def begin_question(self) -> None:
         """Start the current question's time (called when it is shown)."""
         self.question_started_at = self.clock()

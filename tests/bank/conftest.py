@@ -7,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from normquiz.bank import LoadResult, load_paths
+from normquiz.bank.model import Question, QuestionBase
 
 HEADER = "topic: Test topic\nquestions:\n"
 
@@ -36,6 +38,15 @@ TRUE_FALSE = """\
     answer: true
     explanation: It has no running statistics.
 """
+
+
+_QUESTION = TypeAdapter(Question)
+
+
+def make_question(kind: str, **fields: object) -> QuestionBase:
+    """A validated question of type ``kind`` (id ``q-<kind>``, level basic, tag ``t``); ``fields`` override."""
+    defaults = {"id": f"q-{kind.replace('_', '-')}", "level": "basic", "tags": ["t"], "prompt": "P", "explanation": "E"}
+    return _QUESTION.validate_python({**defaults, "type": kind, **fields})
 
 
 def dedent(text: str) -> str:

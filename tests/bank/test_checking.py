@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import TypeAdapter
 
 from normquiz.bank.checking import (
     InvalidResponse,
@@ -12,14 +11,7 @@ from normquiz.bank.checking import (
     normalize_text,
     parse_number,
 )
-from normquiz.bank.model import Question
-
-QUESTION = TypeAdapter(Question)
-BASE = {"level": "basic", "prompt": "P", "explanation": "E", "tags": ["t"]}
-
-
-def make(kind: str, **fields) -> object:
-    return QUESTION.validate_python({"id": f"q-{kind.replace('_', '-')}", "type": kind, **BASE, **fields})
+from tests.bank.conftest import make_question as make
 
 
 CHOICES = [

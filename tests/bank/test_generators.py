@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydantic import TypeAdapter
 
 from normquiz import core
 from normquiz.bank.checking import check_answer
 from normquiz.bank.generators import GENERATORS, generate, render_placeholders
-from normquiz.bank.model import Question
+from tests.bank.conftest import make_question
 
-QUESTION = TypeAdapter(Question)
 PARAMS = {"parameter_count": {"layer": "layer_norm"}}
 
 
 def computed(generator: str, **params) -> object:
     placeholders = " ".join(f"{{{{{name}}}}}" for name in sorted(GENERATORS[generator].placeholders))
-    return QUESTION.validate_python({
-        "id": f"q-{generator.replace('_', '-')}", "type": "computed", "level": "basic", "tags": ["t"],
-        "generator": generator, "params": {**PARAMS.get(generator, {}), **params},
-        "prompt": f"Compute: {placeholders}", "explanation": "E",
-    })
+    return make_question("computed", id=f"q-{generator.replace('_', '-')}", generator=generator,
+                         params={**PARAMS.get(generator, {}), **params}, prompt=f"Compute: {placeholders}")
 
 
 @pytest.mark.parametrize("generator", sorted(GENERATORS))

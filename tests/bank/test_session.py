@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import TypeAdapter
 
 from normquiz.bank.checking import InvalidResponse
-from normquiz.bank.model import Question
 from normquiz.bank.session import QuizSession, SessionOptions, display_order, session_from
-
-QUESTION = TypeAdapter(Question)
+from tests.bank.conftest import make_question
 
 
 def question(index: int, level: str, tags: list[str], kind: str = "true_false") -> object:
     fields = {"answer": True} if kind == "true_false" else {
         "choices": [{"text": f"c{k}", "correct": k == 0} for k in range(4)]}
-    return QUESTION.validate_python({"id": f"q-{index}", "level": level, "type": kind, "tags": tags,
-                                     "prompt": "P", "explanation": "E", "hints": ["h1", "h2"], **fields})
+    return make_question(kind, id=f"q-{index}", level=level, tags=tags, hints=["h1", "h2"], **fields)
 
 
 BANK = [question(i, ("basic", "intermediate", "advanced")[i % 3], ["bn"] if i % 2 else ["ln"]) for i in range(12)]
@@ -56,8 +52,7 @@ def test_choices_are_shuffled_stably_unless_disabled() -> None:
 
 
 def test_ordering_is_never_shown_in_order() -> None:
-    ordering = QUESTION.validate_python({"id": "q-o", "level": "basic", "type": "ordering", "tags": ["t"],
-                                         "prompt": "P", "explanation": "E", "items": ["a", "b", "c"]})
+    ordering = make_question("ordering", id="q-o", items=["a", "b", "c"])
     assert all(display_order(ordering, seed) != (0, 1, 2) for seed in range(30))
 
 
@@ -86,9 +81,8 @@ def test_answers_hints_and_summary() -> None:
 
 
 def test_computed_instances_are_kept_for_checking() -> None:
-    computed = QUESTION.validate_python({
-        "id": "q-c", "level": "basic", "type": "computed", "tags": ["t"], "prompt": "{{layer_call}}",
-        "explanation": "E", "generator": "parameter_count", "params": {"layer": "batch_norm"}})
+    computed = make_question("computed", id="q-c", prompt="{{layer_call}}", generator="parameter_count",
+                             params={"layer": "batch_norm"})
     session = QuizSession([computed], SessionOptions(seed=2))
     instance = session.instance()
     assert instance is session.instance()

@@ -6,22 +6,7 @@ import numpy as np
 import pytest
 
 from normquiz.core import batch_norm, batch_norm_backward, layer_norm, layer_norm_backward
-
-STEP = 1e-6
-
-
-def numerical_gradient(loss, array: np.ndarray) -> np.ndarray:
-    """Central differences of a scalar loss with respect to every element of ``array``."""
-    gradient = np.zeros_like(array)
-    for index in np.ndindex(array.shape):  # test-side loop over a handful of elements
-        saved = array[index]
-        array[index] = saved + STEP
-        plus = loss()
-        array[index] = saved - STEP
-        minus = loss()
-        array[index] = saved
-        gradient[index] = (plus - minus) / (2 * STEP)
-    return gradient
+from tests.core.gradients import numerical_gradient
 
 
 def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:

@@ -16,6 +16,7 @@ from normquiz.core.training import (
     train,
 )
 from normquiz.core.training_data import make_spiral_task
+from tests.core.gradients import numerical_gradient
 
 #: A small, fast run: enough steps for the loss to fall clearly.
 QUICK = TrainingConfig(depth=3, hidden=32, steps=120, learning_rate=0.1)
@@ -51,17 +52,8 @@ def test_parameter_gradients_match_central_differences(norm: str) -> None:
     x, labels = trainer.task.x_train[:8], trainer.task.y_train[:8]
     _, _, grads = network.loss_and_gradients(x, labels)
     assert grads.keys() == network.parameters.keys()
-    step = 1e-6
     for name, value in network.parameters.items():
-        numeric = np.empty_like(value)
-        for index in np.ndindex(value.shape):  # a handful of scalars: a loop is fine in a test
-            original = value[index]
-            value[index] = original + step
-            plus, _, _ = network.loss_and_gradients(x, labels)
-            value[index] = original - step
-            minus, _, _ = network.loss_and_gradients(x, labels)
-            value[index] = original
-            numeric[index] = (plus - minus) / (2 * step)
+        numeric = numerical_gradient(lambda: network.loss_and_gradients(x, labels)[0], value)
         error = np.linalg.norm(grads[name] - numeric) / max(np.linalg.norm(numeric), 1e-12)
         assert error < 1e-6, (norm, name, error)
 

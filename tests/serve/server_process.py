@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import queue
@@ -33,21 +32,9 @@ APP_PID = re.compile(r"tab opened \(app pid (\d+)\)")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
 
-def cli_has_serve() -> bool:
-    """Whether ``normquiz serve`` is wired into the main command line yet."""
-    from normquiz.cli import build_parser
-
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return "serve" in action.choices
-    return False
-
-
 def serve_argv(*args: str) -> list[str]:
-    """``normquiz serve ARGS`` with this interpreter (``python -m normquiz.serve`` until wired)."""
-    if cli_has_serve():
-        return [sys.executable, "-m", "normquiz", "serve", *args]
-    return [sys.executable, "-m", "normquiz.serve", *args]
+    """``normquiz serve ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "normquiz", "serve", *args]
 
 
 def process_alive(pid: int) -> bool:

@@ -84,7 +84,7 @@ def test_app_commands_are_accepted(app_args: list[str]) -> None:
 
 @pytest.mark.parametrize(("app_args", "reason"), [
     (["stats"], "not `stats`"),
-    (["serve"], "not `serve`|not one normquiz understands"),  # the latter until serve is wired
+    (["serve"], "not `serve`"),
     (["demo"], "name the demo"),
     (["demo", "no-such-demo"], "there is no demo 'no-such-demo'"),
     (["--data-dir", "elsewhere", "quiz"], "put --data-dir before --"),
@@ -93,6 +93,11 @@ def test_app_commands_are_accepted(app_args: list[str]) -> None:
 ])
 def test_other_commands_are_refused(app_args: list[str], reason: str, capsys) -> None:
     assert re.search(reason, check_app_args(app_args) or "")
+
+
+def test_a_missing_content_folder_in_the_environment_is_refused(monkeypatch) -> None:
+    monkeypatch.setenv("NORMQUIZ_CONTENT", "/no/such/folder")  # every tab would inherit it
+    assert check_app_args(["quiz"]) == "content folder '/no/such/folder' does not exist"
 
 
 def test_a_refused_command_is_a_usage_error(capsys) -> None:

@@ -175,3 +175,22 @@ async def test_ordering_moves_with_alt_keys(make_app) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.verdict.correct
+
+
+@pytest.mark.parametrize(("question_id", "keys", "message"), [
+    ("t-single", ["ctrl+s"], "Pick an answer first"),
+    ("t-numeric", ["space", "enter"], "Type an answer first."),
+    ("t-open", ["space", "ctrl+s"], "Write something first"),
+])
+async def test_submitting_nothing_says_what_to_do(make_app, store: ProgressStore, question_id: str,
+                                                  keys: list[str], message: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.start_quiz(question_ids=(question_id,))
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert app.screen.phase == "answering"
+        assert message in str(app.screen.query_one("#error").visual)
+    assert store.attempt_count() == 0

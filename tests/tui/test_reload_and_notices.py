@@ -87,3 +87,32 @@ async def test_home_counts_levels_and_lists_topics_and_demos(opened_demos) -> No
         await pilot.press("t", "down", "enter")
         await pilot.pause()
         assert app.screen.run.request.tags == ("ln",)
+
+
+async def test_home_reads_the_progress_again_only_when_it_changed(make_app, wall_clock) -> None:
+    app = make_app()
+    read = app.progress_stats
+    reads = []
+    app.progress_stats = lambda: reads.append(1) or read()  # type: ignore[method-assign]
+
+    async def back_home(*keys: str) -> str:
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        return str(app.screen.query_one("#menu").get_option("review").prompt)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert len(reads) == 1
+        assert "Review due (0)" in await back_home("question_mark", "escape")  # help: nothing changed
+        assert len(reads) == 1
+        await pilot.press("enter")  # Basic
+        await pilot.pause()
+        await answer(pilot, correctly=False)
+        await finish_quiz(pilot)
+        assert "Review due (0)" in await back_home("escape")  # an answer: read again
+        assert len(reads) == 2
+        wall_clock.advance(hours=1)  # the wrong answer is due again
+        assert "Review due (1)" in await back_home("question_mark", "escape")
+        assert len(reads) == 3

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from normquiz.core import batch_norm, group_norm, layer_norm, normalization_statistics, rms_norm
 from normquiz.core.statistics import NormStatistics
-from normquiz.tui.demos.base import SELECT_BINDINGS, DemoScreen
+from normquiz.tui.demos.base import SELECT_BINDINGS, DemoScreen, next_choice
 from normquiz.tui.widgets.heatmap import Heatmap, HeatmapView
 
 NORMS = ("batch", "layer", "group", "instance", "rms")
@@ -47,7 +47,7 @@ class AxesState:
         return cls(norm=params.get("norm", "batch"), n=params.get("n", 4), d=params.get("d", 6))
 
     def next_norm(self) -> AxesState:
-        return replace(self, norm=NORMS[(NORMS.index(self.norm) + 1) % len(NORMS)])
+        return replace(self, norm=next_choice(NORMS, self.norm))
 
     def resize(self, dn: int = 0, dd: int = 0) -> AxesState:
         n = min(max(self.n + dn, 1), MAX_SIZE)
@@ -230,9 +230,6 @@ class AxesDemo(DemoScreen):
 
     def action_next_norm(self) -> None:
         self.update_state(self.state.next_norm())
-
-    def action_move(self, drow: int, dcol: int) -> None:
-        self.update_state(self.state.move(drow, dcol))
 
     def action_resize(self, dn: int, dd: int) -> None:
         self.update_state(self.state.resize(dn, dd))

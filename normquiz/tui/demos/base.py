@@ -1,17 +1,19 @@
 """The frame every demo screen shares: title, body, explanation panel, footer, and the common keys.
 
 A demo subclasses ``DemoScreen``, composes its widgets in ``compose_demo``
-and redraws them in ``show_view`` from a view model that a plain function of
+and redraws them in ``refresh_view`` from a view model that a plain function of
 its state computed (so the computation can be tested and timed without a
 terminal). Common keys: ``escape`` back, ``z`` quiz me on this topic,
-``?`` show or hide the explanation.
+``?`` show or hide the explanation. A demo that adds ``SELECT_BINDINGS``
+gives its state a ``move(drow, dcol)`` method; one with an ``s`` resample key,
+a ``seed`` field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 
-#: Arrow keys that move a selection (the footer shows them once); actions ``move(drow, dcol)``.
+#: Arrow keys that move a selection (the footer shows them once); ``DemoScreen.action_move`` handles them.
 SELECT_BINDINGS = [
     Binding("up", "move(-1, 0)", "select", key_display="↑↓←→"),
     Binding("down", "move(1, 0)", "select", show=False),
@@ -79,6 +81,10 @@ class DemoScreen(Screen):
         self.state = state
         self.refresh_view()
 
+    def action_move(self, drow: int, dcol: int) -> None:
+        """Move the selection (``SELECT_BINDINGS``): the state's ``move(drow, dcol)``."""
+        self.update_state(self.state.move(drow, dcol))
+
     def action_resample(self) -> None:
         """Draw new random inputs: the next seed (for demos whose state has one)."""
         self.update_state(replace(self.state, seed=self.state.seed + 1))
@@ -99,6 +105,15 @@ class DemoScreen(Screen):
     def action_toggle_explanation(self) -> None:
         panel = self.query_one("#demo-explanation")
         panel.display = not panel.display
+
+
+Choice = TypeVar("Choice")
+
+
+def next_choice(choices: Sequence[Choice], current: Choice) -> Choice:
+    """The choice after ``current`` in ``choices``, wrapping round (the first when ``current`` is none of them)."""
+    index = choices.index(current) if current in choices else -1
+    return choices[(index + 1) % len(choices)]
 
 
 def fmt(value: float, decimals: int = 3) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -118,13 +119,15 @@ class CostView:
     summary: str
 
 
-def saved_statistics(n: int, d: int) -> tuple[int, int]:
-    """How many values BN and LN keep for the backward pass (a mean and a 1/std per statistic)."""
-    x = np.zeros((n, d), dtype=np.float32)
-    x[0] = 1.0  # any input with more than one row works; only the layout matters
-    bn = normalization_statistics(x, "batch").num_statistics if n > 1 else d
-    ln = normalization_statistics(x, "layer", normalized_shape=d).num_statistics
-    return 2 * bn, 2 * ln
+@functools.lru_cache(maxsize=8)
+def bn_saved_values(d: int) -> int:
+    """How many values BN keeps for the backward pass at D features: a mean and a 1/std per statistic.
+
+    Cached: the summary is redrawn at every measured point, and at D = 65536 the
+    statistics call costs milliseconds on the event loop.
+    """
+    x = np.zeros((2, d), dtype=np.float32)  # any input with more than one row: only the layout matters
+    return 2 * normalization_statistics(x, "batch").num_statistics
 
 
 def compute_view(state: CostState, points: Iterable[CostPoint]) -> CostView:
@@ -149,8 +152,7 @@ def summarize(state: CostState, points: list[CostPoint]) -> str:
     """LN time / BN time at the smallest and largest batch measured so far."""
     by_key = {(p.kind, p.n): p.seconds for p in points if p.sweep == "batch"}
     sizes = sorted({n for kind, n in by_key if ("batch", n) in by_key and ("layer", n) in by_key})
-    bn_saved, ln_saved = saved_statistics(2, state.size)
-    memory = f"kept for backward: BN {bn_saved} values (2·D), LN 2·N values"
+    memory = f"kept for backward: BN {bn_saved_values(state.size)} values (2·D), LN 2·N values"
     if not sizes:
         return f"no measurement yet · {memory}"
     parts = [f"N={n}: LN/BN time {by_key[('layer', n)] / by_key[('batch', n)]:.2f}" for n in (sizes[0], sizes[-1])]
@@ -188,6 +190,7 @@ class CostDemo(DemoScreen):
         self.autostart = autostart
         self.timer = timer
         self.measuring = False
+        self.generation = 0  # which measurement the worker's points belong to
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="cost-status", classes="demo-status")
@@ -214,28 +217,34 @@ class CostDemo(DemoScreen):
     def action_measure(self) -> None:
         self.points = [p for p in self.points if p.direction != self.state.direction]
         self.measuring = True
+        self.generation += 1
         self.refresh_view()
-        self.run_measurements(self.state)
+        self.run_measurements(self.state, self.generation)
 
     @work(thread=True, exclusive=True, group="cost")
-    def run_measurements(self, state: CostState) -> None:
+    def run_measurements(self, state: CostState, generation: int) -> None:
         worker = get_current_worker()
         for point in measurements(state, self.timer):
             if worker.is_cancelled:
                 return
-            self.app.call_from_thread(self.add_point, point)
-        self.app.call_from_thread(self.finish)
+            self.app.call_from_thread(self.add_point, generation, point)
+        self.app.call_from_thread(self.finish, generation)
 
-    def add_point(self, point: CostPoint) -> None:
+    def add_point(self, generation: int, point: CostPoint) -> None:
+        if generation != self.generation:  # a stopped worker's last point
+            return
         self.points.append(point)
         self.refresh_view()
 
-    def finish(self) -> None:
+    def finish(self, generation: int) -> None:
+        if generation != self.generation:
+            return
         self.measuring = False
         self.refresh_view()
 
     def action_stop(self) -> None:
         self.workers.cancel_group(self, "cost")
+        self.generation += 1
         self.measuring = False
         self.refresh_view()
 

@@ -154,9 +154,6 @@ class CouplingDemo(DemoScreen):
     def action_push(self, direction: int) -> None:
         self.update_state(self.state.push(direction * NUDGE))
 
-    def action_move(self, drow: int, dcol: int) -> None:
-        self.update_state(self.state.move(drow, dcol))
-
     def action_resize(self, delta: int) -> None:
         self.update_state(self.state.resize(delta))
 

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from normquiz.core import normalization_statistics
 from normquiz.core.statistics import NormStatistics
-from normquiz.tui.demos.base import SELECT_BINDINGS, DemoScreen
+from normquiz.tui.demos.base import SELECT_BINDINGS, DemoScreen, next_choice
 from normquiz.tui.widgets.heatmap import Heatmap, HeatmapView
 
 SHAPE = (3, 8, 2, 2)  # N, C, H, W
@@ -152,13 +152,10 @@ class CubeDemo(DemoScreen):
             f"mean [b]{mean:+.3f}[/b] · variance [b]{var:.3f}[/b]\nvalues {shown}")
 
     def action_next_norm(self) -> None:
-        self.update_state(replace(self.state, norm=NORMS[(NORMS.index(self.state.norm) + 1) % len(NORMS)]))
+        self.update_state(replace(self.state, norm=next_choice(NORMS, self.state.norm)))
 
     def action_norm(self, norm: str) -> None:
         self.update_state(replace(self.state, norm=norm))
 
     def action_groups(self, direction: int) -> None:
         self.update_state(replace(self.state.step_groups(direction), norm="group"))
-
-    def action_move(self, drow: int, dcol: int) -> None:
-        self.update_state(self.state.move(drow, dcol))

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from normquiz.core import BatchNorm, batch_norm, layer_norm, normalization_statistics
-from normquiz.tui.demos.base import DemoScreen, fmt
+from normquiz.tui.demos.base import DemoScreen, fmt, next_choice
 from normquiz.tui.widgets.heatmap import Heatmap, HeatmapView
 from normquiz.tui.widgets.plots import LinePlot, PlotView, Series
 
@@ -46,8 +46,7 @@ class RunningStatsState:
                    mode=params.get("mode", "train"))
 
     def next_momentum(self) -> RunningStatsState:
-        index = MOMENTA.index(self.momentum) if self.momentum in MOMENTA else -1
-        return replace(self, momentum=MOMENTA[(index + 1) % len(MOMENTA)])
+        return replace(self, momentum=next_choice(MOMENTA, self.momentum))
 
     def advance(self, batches: int) -> RunningStatsState:
         return replace(self, steps=min(max(self.steps + batches, 0), MAX_STEPS))

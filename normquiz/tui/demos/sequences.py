@@ -68,20 +68,28 @@ def padded_batch(seed: int, batch_size: int, max_length: int) -> tuple[np.ndarra
     return np.round(np.where(mask[..., None], tokens, 0.0), 2), mask, lengths
 
 
-def per_step_batch_norm(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def trainable_steps(mask: np.ndarray) -> np.ndarray:
+    """The time steps with at least 2 real tokens: the only ones where BN can train on its own."""
+    return np.flatnonzero(mask.sum(axis=0) >= 2)
+
+
+def per_step_batch_norm(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """BN with separate statistics at each time step over the real tokens there (Cooijmans et al., 2016).
 
-    Returns the output (NaN where a step has fewer than 2 real tokens: BN cannot train there) and
-    the per-step mean of feature 0.
+    NaN where a step has fewer than 2 real tokens: BN cannot train there.
     """
     output = np.full(x.shape, np.nan)
+    for t in trainable_steps(mask):
+        output[:, t, :] = batch_norm(x[:, t, :], None, None, training=True, mask=mask[:, t])
+    return output
+
+
+def per_step_means(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per-step BN's mean of feature 0 at each time step (NaN under 2 real tokens)."""
     step_mean = np.full(x.shape[1], np.nan)
-    for t in np.flatnonzero(mask.sum(axis=0) >= 2):
-        step, valid = x[:, t, :], mask[:, t]
-        output[:, t, :] = batch_norm(step, None, None, training=True, mask=valid)
-        stats = normalization_statistics(step, "batch", mask=valid)
-        step_mean[t] = stats.mean[0, 0]
-    return output, step_mean
+    for t in trainable_steps(mask):
+        step_mean[t] = normalization_statistics(x[:, t, :], "batch", mask=mask[:, t]).mean[0, 0]
+    return step_mean
 
 
 def compute_view(state: SequencesState) -> SequencesView:
@@ -90,8 +98,6 @@ def compute_view(state: SequencesState) -> SequencesView:
     unmasked = masked = None
     error = None
     damage = float("nan")
-    step_count = mask.sum(axis=0)
-    step_output, step_mean = per_step_batch_norm(x, mask)
     try:
         unmasked = normalization_statistics(channels_first, "batch")
         masked = normalization_statistics(channels_first, "batch", mask=mask)
@@ -103,12 +109,13 @@ def compute_view(state: SequencesState) -> SequencesView:
         with_mask = without = np.full(x.shape, np.nan)
     if state.norm == "layer":
         output = layer_norm(x, FEATURES)
-    elif state.per_step:
-        output = step_output
+    elif state.per_step:  # the per-step outputs are drawn only in this mode, so computed only here
+        output = per_step_batch_norm(x, mask)
     else:
         output = with_mask if state.masked else without
     output = np.where(mask[..., None], output, np.nan)
-    return SequencesView(x, mask, lengths, unmasked, masked, output, damage, step_count, step_mean, error)
+    return SequencesView(x, mask, lengths, unmasked, masked, output, damage, mask.sum(axis=0),
+                         per_step_means(x, mask), error)
 
 
 def describe(state: SequencesState) -> str:

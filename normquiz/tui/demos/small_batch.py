@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from normquiz.core import batch_norm, group_norm, layer_norm, normalization_statistics
-from normquiz.tui.demos.base import DemoScreen
+from normquiz.tui.demos.base import DemoScreen, next_choice
 from normquiz.tui.widgets.heatmap import Heatmap, HeatmapView
 from normquiz.tui.widgets.plots import LinePlot, PlotView, Series
 
@@ -41,7 +41,7 @@ class SmallBatchState:
         return replace(self, batch_size=min(max(size, 1), MAX_BATCH))
 
     def next_norm(self) -> SmallBatchState:
-        return replace(self, norm=NORMS[(NORMS.index(self.norm) + 1) % len(NORMS)])
+        return replace(self, norm=next_choice(NORMS, self.norm))
 
 
 @dataclass(frozen=True, eq=False)

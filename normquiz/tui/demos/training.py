@@ -15,8 +15,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from normquiz.core.training import NORMS, Trainer, TrainingConfig
-from normquiz.tui.demos.base import DemoScreen
+from normquiz.core.training import NORMS, Trainer, TrainingConfig, make_task
+from normquiz.tui.demos.base import DemoScreen, next_choice
 from normquiz.tui.widgets.plots import LinePlot, PlotView, Series
 
 LEARNING_RATES = (0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -215,29 +215,36 @@ class TrainingDemo(DemoScreen):
     def train(self, state: TrainingState, generation: int) -> None:
         worker = get_current_worker()
         trainers: dict[str, Trainer] = {}
-        progress: dict[str, RunProgress] = {}
+        refused: dict[str, RunProgress] = {}
+        task = None  # the same data for every run: built once
         for norm in NORMS:
             try:
-                trainers[norm] = Trainer(state.config(norm))
-                progress[norm] = RunProgress(norm)
+                config = state.config(norm)
+                task = make_task(config) if task is None else task
+                trainers[norm] = Trainer(config, task=task)
             except ValueError as exc:
-                progress[norm] = RunProgress(norm, error=str(exc))
+                refused[norm] = RunProgress(norm, error=str(exc))
         accuracy = {norm: math.nan for norm in trainers}
-        while not worker.is_cancelled and any(not t.finished for t in trainers.values()):
+
+        def progress() -> dict[str, RunProgress]:
+            # Built only when reported: each RunProgress copies the run's whole loss history.
+            return {norm: refused[norm] if norm in refused else RunProgress.of(norm, trainers[norm], accuracy[norm])
+                    for norm in NORMS}
+
+        while not worker.is_cancelled:
             for norm, trainer in trainers.items():
                 if trainer.finished:
                     continue
                 trainer.step()
                 if trainer.finished or trainer.steps_done % EVAL_EVERY == 0:
                     accuracy[norm] = trainer.evaluate().accuracy
-                progress[norm] = RunProgress.of(norm, trainer, accuracy[norm])
-            steps = max((t.steps_done for t in trainers.values()), default=0)
-            if steps % REPORT_EVERY == 0 or all(t.finished for t in trainers.values()):
+            done = all(t.finished for t in trainers.values())
+            if done or max(t.steps_done for t in trainers.values()) % REPORT_EVERY == 0:
                 if worker.is_cancelled:
                     return
-                self.app.call_from_thread(self.show_progress, generation, dict(progress), False)
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_progress, generation, dict(progress), True)
+                self.app.call_from_thread(self.show_progress, generation, progress(), done)
+            if done:
+                return
 
     def show_progress(self, generation: int, runs: dict[str, RunProgress], done: bool) -> None:
         if generation != self.generation:  # a stopped worker's last word
@@ -266,6 +273,5 @@ class TrainingDemo(DemoScreen):
         self.change(self.state.cycle("batch_size", BATCH_SIZES))
 
     def action_next_norm(self) -> None:
-        index = NORMS.index(self.state.norm) if self.state.norm in NORMS else -1
-        self.state = replace(self.state, norm=NORMS[(index + 1) % len(NORMS)])
+        self.state = replace(self.state, norm=next_choice(NORMS, self.state.norm))
         self.refresh_view()

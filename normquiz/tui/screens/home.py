@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -41,6 +41,10 @@ class HomeScreen(Screen[None]):
     ]
 
     app: NormquizApp  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown_for: tuple[Any, ...] | None = None  # see ``_show_bank``
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,13 +84,12 @@ class HomeScreen(Screen[None]):
             mastery: dict[str, str] = {}
             due = None
         else:
-            from normquiz.progress import progress_stats
-
             counts = bank.counts("level")
-            stats = progress_stats(store, {q.id: (q.level, q.tags) for q in bank.questions})
+            stats = self.app.progress_stats()
             mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
             due = stats.due_now
+
         def questions(count: int) -> str:
             return f"{count:>3} q" if bank is not None else "  … q"
 
@@ -114,7 +117,21 @@ class HomeScreen(Screen[None]):
 
         return [Option(demo.name, id=f"demo:{demo.name}") for demo in DEMOS.values()]
 
+    def _shows(self, bank: LoadResult) -> tuple[Any, ...]:
+        """All the screen's figures depend on: the bank, the store's notices, the answers given
+        (mastery) and the reviews due now. A few cheap queries, where the stats read every answer."""
+        store = self.app.store
+        if store is None:
+            return (bank,)
+        return bank, store.notices, store.attempt_count(), tuple(store.due_question_ids())
+
     def _show_bank(self, bank: LoadResult) -> None:
+        """Counts, mastery, reviews due, topics and the banner; only when they can have changed
+        (the screen comes back after every quiz, demo, help and stats screen)."""
+        shows = self._shows(bank)
+        if shows == self._shown_for:
+            return
+        self._shown_for = shows
         menu = self.query_one("#menu", OptionList)
         highlighted = menu.highlighted
         menu.set_options(self._menu_options(bank))

@@ -28,6 +28,7 @@ from normquiz.tui.widgets.answers import (
     MultiChoiceAnswer,
     OrderingAnswer,
     TypedAnswer,
+    WrittenAnswer,
 )
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
@@ -68,7 +69,7 @@ def answer_widget(question: m.QuestionBase, order: tuple[int, ...]) -> Widget:
     if isinstance(question, m.OrderingQuestion):
         return OrderingAnswer([question.items[i] for i in order], order, id="answer-input")
     if isinstance(question, m.OpenQuestion):
-        return TextArea(id="answer-input", soft_wrap=True, show_line_numbers=False)
+        return WrittenAnswer(id="answer-input")
     placeholder = "a word or a few" if isinstance(question, m.ShortAnswerQuestion) else "a number, e.g. 0.5 or 3/4"
     return TypedAnswer(placeholder=placeholder, id="answer-input")
 
@@ -139,11 +140,10 @@ class QuizScreen(Screen[None]):
         self.phase, self.verdict, self.written_answer = "answering", None, ""
         if restart_time:
             self.run.begin_question()
-        instance = self.run.session.instance(item)
         tags = ", ".join(question.tags)
         self.query_one("#meta", Static).update(Content.assemble(
             (question.level, "bold $text-primary"), f" · {TYPE_NAMES[question.type]} · ", (tags, "$text-muted")))
-        self.query_one("#prompt", Markdown).update(instance.prompt if instance else question.prompt)
+        self.query_one("#prompt", Markdown).update(self.run.prompt(item))
         for area in ("#answer", "#assess"):
             await self.query_one(area).remove_children()
         self.query_one("#verdict").display = False
@@ -237,30 +237,19 @@ class QuizScreen(Screen[None]):
             await self._record(ticked, saved={"text": self.written_answer, "key_points": ticked})
 
     async def _submit_answer(self, timed_out: bool) -> None:
-        question = self.question
+        """When the time runs out, what is there is submitted: an open question's text (even
+        none) goes to its key points; nothing picked or typed is a skip."""
         widget = self.query_one("#answer-input")
-        if isinstance(widget, TextArea):
-            self.written_answer = widget.text
-            if not self.written_answer.strip() and not timed_out:
-                self._set_text("#error", "Write something first (or skip with s after escape).")
-                return
-            await self._assess()
-            return
         response = widget.response()  # type: ignore[attr-defined]
-        if response is None:
-            if timed_out:
-                await self._skip()
-            else:
-                self._set_text("#error", "Pick an answer first: a digit or the arrows, then enter.")
-            return
-        if isinstance(question, (m.NumericQuestion, m.ShortAnswerQuestion, m.ComputedQuestion)) and not str(
-                response).strip():
-            if timed_out:
-                await self._skip()
-            else:
-                self._set_text("#error", "Type an answer first.")
-            return
-        await self._record(response, timed_out=timed_out)
+        if response is None and not timed_out:
+            self._set_text("#error", widget.MISSING)  # type: ignore[attr-defined]
+        elif isinstance(widget, WrittenAnswer):
+            self.written_answer = widget.text
+            await self._assess()
+        elif response is None:
+            await self._skip()
+        else:
+            await self._record(response, timed_out=timed_out)
 
     async def _record(self, response: Any, *, saved: Any = None, timed_out: bool = False) -> None:
         try:
@@ -284,7 +273,7 @@ class QuizScreen(Screen[None]):
         question = item.question
         self.phase = "assessing"
         self._set_text("#error", None)
-        written = self.query_one("#answer-input", TextArea)
+        written = self.query_one("#answer-input", WrittenAnswer)
         written.read_only = True
         written.add_class("-done")
         self.query_one("#submit-open").display = False
@@ -417,6 +406,4 @@ class QuizScreen(Screen[None]):
         if self.phase == "answering":
             await self.show_question(restart_time=False)
         else:
-            item = self.run.current
-            instance = self.run.session.instance(item)
-            self.query_one("#prompt", Markdown).update(instance.prompt if instance else item.question.prompt)
+            self.query_one("#prompt", Markdown).update(self.run.prompt())

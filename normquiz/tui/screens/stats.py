@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
-from normquiz.progress import ProgressStats, progress_stats
+from normquiz.progress import ProgressStats
 
 if TYPE_CHECKING:
     from normquiz.tui.app import NormquizApp
@@ -35,13 +35,8 @@ class StatsScreen(Screen[None]):
         super().__init__()
         self.stats: ProgressStats | None = None
 
-    def compute(self) -> ProgressStats:
-        assert self.app.store is not None and self.app.bank is not None
-        catalog = {question.id: (question.level, question.tags) for question in self.app.bank.questions}
-        return progress_stats(self.app.store, catalog)
-
     def compose(self) -> ComposeResult:
-        self.stats = stats = self.compute()
+        self.stats = stats = self.app.progress_stats()
         lines = stats.format_text().splitlines()
         yield Static("[b]Stats[/b] · the same figures as `normquiz stats`", id="status")
         with VerticalScroll(id="body"):

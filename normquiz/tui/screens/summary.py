@@ -107,13 +107,11 @@ class SummaryScreen(Screen[None]):
                 mark = "✔ correct"
             else:
                 mark = f"✘ {round(100 * verdict.score)}%"
-            instance = session.instance(item)
-            prompt = (instance.prompt if instance else question.prompt).strip()
-            heading = f"### {mark} · `{question.id}`\n\n{prompt}"
+            heading = f"### {mark} · `{question.id}`\n\n{self.run.prompt(item).strip()}"
             if interview and verdict is not None and verdict.correct:
                 sections.append(heading)
                 continue
-            sections.append(heading + "\n\n" + verdict_markdown(question, verdict, instance=instance))
+            sections.append(heading + "\n\n" + verdict_markdown(question, verdict, instance=session.instance(item)))
         title = "## All answers" if interview else "## Missed questions"
         return title + "\n\n" + "\n\n---\n\n".join(sections)
 

@@ -2,7 +2,8 @@
 
 Every widget answers ``response()`` in the form ``normquiz.bank.check_answer``
 takes: indices as written in the file (the display order is mapped back
-here), a bool for true/false, text for typed answers.
+here), a bool for true/false, text for typed answers. A widget that can be
+left empty answers None then, and its ``MISSING`` says what to do.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, SelectionList
+from textual.widgets import Input, OptionList, SelectionList, TextArea
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -44,6 +45,7 @@ class ChoiceAnswer(OptionList):
     """One answer among numbered choices: a digit or the arrows pick it, enter submits."""
 
     BINDINGS = [*_digit_bindings("pick", "Pick"), Binding("enter", "select", "Submit")]
+    MISSING = "Pick an answer first: a digit or the arrows, then enter."
 
     def __init__(self, texts: Sequence[str], values: Sequence[Any], *, id: str | None = None) -> None:
         super().__init__(*[Option(_numbered(position, text)) for position, text in enumerate(texts)], id=id)
@@ -132,13 +134,26 @@ class TypedAnswer(Input):
     """A number or a few words; enter submits."""
 
     BINDINGS = [Binding("enter", "submit", "Submit")]
+    MISSING = "Type an answer first."
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(AnswerSubmitted(self))
 
-    def response(self) -> str:
-        return self.value
+    def response(self) -> str | None:
+        return self.value if self.value.strip() else None
+
+
+class WrittenAnswer(TextArea):
+    """An open question's free answer; the quiz screen's ctrl+s submits it."""
+
+    MISSING = "Write something first (or skip with s after escape)."
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False)
+
+    def response(self) -> str | None:
+        return self.text if self.text.strip() else None
 
 
 class KeyPointChecklist(MultiChoiceAnswer):

@@ -123,7 +123,7 @@ class Heatmap(Widget):
         return (count - 1) // block if block and count else 0
 
     def get_content_width(self, container, viewport) -> int:  # noqa: ANN001 - Textual's signature
-        rows, cols = self.view.values.shape if self.view.values.ndim == 2 else (0, 0)
+        cols = self.view.values.shape[1] if self.view.values.ndim == 2 else 0
         return self._label_width() + cols * self._cell_width() + self._gaps(cols, self.view.col_block)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
