@@ -280,8 +280,7 @@ def _stats(args: argparse.Namespace) -> int:
     with ProgressStore.open(args.data_dir) as store:
         for notice in store.notices:
             print(f"note: {notice}", file=sys.stderr)
-        stats = progress_stats(store, {question.id: (question.level, question.tags)
-                                       for question in bank.questions})
+        stats = progress_stats(store, bank.catalog())
     print(stats.to_json() if args.json else stats.format_text())
     return 0
 

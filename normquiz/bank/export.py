@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from normquiz.bank import model as m
-from normquiz.bank.checking import expected_answer
+from normquiz.bank.answer_text import answer_text
 from normquiz.bank.generators import generate
 from normquiz.bank.loader import LoadResult
 
@@ -34,12 +34,8 @@ def export_markdown(result: LoadResult, *, levels: Iterable[str] | None = None) 
 
 
 def question_markdown(question: m.QuestionBase, number: int) -> list[str]:
-    instance = None
-    prompt = question.prompt
-    explanation = question.explanation
-    if isinstance(question, m.ComputedQuestion):
-        instance = generate(question, EXPORT_SEED)
-        prompt, explanation = instance.prompt, instance.explanation
+    instance = generate(question, EXPORT_SEED) if isinstance(question, m.ComputedQuestion) else None
+    prompt = instance.prompt if instance else question.prompt
     lines = [f"### {number}. `{question.id}`", "",
              f"*{question.level} · {question.type.replace('_', ' ')} · {', '.join(question.tags)}*",
              "", prompt.strip(), ""]
@@ -51,15 +47,8 @@ def question_markdown(question: m.QuestionBase, number: int) -> list[str]:
         lines.append("")
     elif isinstance(question, m.OpenQuestion):
         lines += ["Key points:", "", *(f"- {point}" for point in question.key_points), ""]
-    answer = expected_answer(question, instance)
-    if "\n" in answer:
-        lines += ["**Answer:**", "", answer.strip(), ""]
-    else:
-        lines += [f"**Answer:** {answer}", ""]
-    if instance is not None:
-        lines += ["**Worked solution:**", "", instance.worked_solution.strip(), ""]
-    lines += ["**Why:**", "", explanation.strip(), ""]
-    if question.references:
-        lines += ["**References:**", "", *(f"- {reference}" for reference in question.references), ""]
+    text = answer_text(question, instance)
+    for block in (text.answer, text.worked_solution, text.why, text.references):
+        if block is not None:
+            lines += [block, ""]
     return lines
-

@@ -73,6 +73,10 @@ class LoadResult:
     def skipped_files(self) -> list[FileReport]:
         return [report for report in self.files if report.skipped]
 
+    def catalog(self) -> dict[str, tuple[str, list[str]]]:
+        """Each question's level and tags by id: what ``normquiz.progress`` needs to know of the bank."""
+        return {question.id: (question.level, question.tags) for question in self.questions}
+
     def counts(self, attribute: str) -> Counter[str]:
         """Questions per ``level`` or per ``type``."""
         return Counter(getattr(question, attribute) for question in self.questions)

@@ -7,6 +7,7 @@ Modes: ``practice`` shuffles the matching questions and shows feedback after
 each answer; ``review`` asks only the ``priority_ids`` (the due or missed
 questions the progress store names), in that order; ``interview`` shuffles,
 then orders by level (basic first), hides feedback and hints until the end.
+In the other modes too, ``priority_ids`` (when given) pick exact questions, asked in that order.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ MODES: tuple[str, ...] = ("practice", "review", "interview")
 @dataclass(frozen=True)
 class SessionOptions:
     """Which questions and how: empty ``levels``/``tags`` mean all; a question
-    matches the tags when it has any of them."""
+    matches the tags when it has any of them.
+
+    ``priority_ids``, when given, are the only questions asked (those that
+    match), in that order: no shuffle, and no level order in an interview.
+    A review asks only them, so a review without them is empty.
+    """
 
     levels: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
@@ -41,6 +47,11 @@ class SessionOptions:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.count is not None and self.count < 1:
             raise ValueError(f"count must be at least 1, got {self.count}")
+
+    def matches(self, question: m.QuestionBase) -> bool:
+        """Whether ``question`` passes the level and tag filters."""
+        return ((not self.levels or question.level in self.levels)
+                and (not self.tags or not self.tags.isdisjoint(question.tags)))
 
 
 @dataclass(frozen=True)
@@ -93,19 +104,16 @@ class SessionSummary:
 
 def select_questions(questions: Iterable[m.QuestionBase], options: SessionOptions) -> list[m.QuestionBase]:
     """The session's questions, in order, deterministic for ``options.seed``."""
-    matching = [
-        question for question in questions
-        if (not options.levels or question.level in options.levels)
-        and (not options.tags or options.tags.intersection(question.tags))
-    ]
-    if options.mode == "review":
+    matching = [question for question in questions if options.matches(question)]
+    by_priority = options.mode == "review" or bool(options.priority_ids)
+    if by_priority:
         by_id = {question.id: question for question in matching}
         chosen = [by_id[question_id] for question_id in dict.fromkeys(options.priority_ids) if question_id in by_id]
     else:
         chosen = matching
         random.Random(options.seed).shuffle(chosen)
     chosen = chosen[: options.count]
-    if options.mode == "interview":
+    if options.mode == "interview" and not by_priority:
         chosen.sort(key=lambda question: m.LEVELS.index(question.level))
     return chosen
 

@@ -13,7 +13,7 @@ content hash, level and tags passed in by the caller. Typical use::
                                   session_id=session,
                                   expected_seconds=expected_seconds(question.type, question.level))
     store.end_session(session)
-    stats = progress_stats(store, {q.id: (q.level, q.tags) for q in bank})
+    stats = progress_stats(store, bank.catalog())
     print(stats.format_text())
 """
 

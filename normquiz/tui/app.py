@@ -204,8 +204,7 @@ class NormquizApp(App[None]):
         from normquiz.progress import progress_stats
 
         assert self.store is not None and self.bank is not None
-        return progress_stats(self.store, {question.id: (question.level, question.tags)
-                                           for question in self.bank.questions})
+        return progress_stats(self.store, self.bank.catalog())
 
     def open_stats(self) -> None:
         from normquiz.tui.screens.stats import StatsScreen

@@ -8,7 +8,7 @@ clock (injected in tests); the store stamps attempts with its own clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from normquiz.bank import AnswerVerdict, QuestionBase, QuizSession, SessionOptions, content_hash
@@ -60,33 +60,25 @@ def cram_order(questions: Iterable[QuestionBase], store: ProgressStore, exclude:
 
 def build_session(questions: Sequence[QuestionBase], request: QuizRequest, store: ProgressStore,
                   *, seed: int, started_at: float) -> QuizSession:
-    """The bank session for ``request``: due reviews (and cram) for review, exact ids, or filters."""
+    """The bank session for ``request``: exact ids in the order asked, due reviews (and cram), or filters."""
     levels, tags = frozenset(request.levels), frozenset(request.tags)
     count = request.count
     if request.question_ids:
-        wanted = set(request.question_ids)
-        by_id = {question.id: question for question in questions if question.id in wanted}
-        chosen = [by_id[qid] for qid in request.question_ids if qid in by_id]
         mode = request.mode if request.mode != "review" else "practice"
-        options = SessionOptions(count=count, seed=seed, mode=mode, priority_ids=())
-        session = QuizSession(chosen, options, started_at=started_at)
-        # Exact ids keep the order asked for (practice would shuffle them).
-        order = {qid: index for index, qid in enumerate(request.question_ids)}
-        session.items = tuple(sorted(session.items, key=lambda item: order[item.question.id]))
-        return session
-    if request.mode == "review":
-        matching = [q for q in questions
-                    if (not levels or q.level in levels) and (not tags or tags.intersection(q.tags))]
-        due = store.due_question_ids(among={q.id for q in matching})
+        options = SessionOptions(count=count, seed=seed, mode=mode, priority_ids=request.question_ids)
+    elif request.mode == "review":
+        options = SessionOptions(levels, tags, count, seed, "review")
+        matching = [question for question in questions if options.matches(question)]
+        due = store.due_question_ids(among={question.id for question in matching})
         priority = list(due)
         if request.cram:
             priority += cram_order(matching, store, set(due))
             count = count or len(due) + DEFAULT_COUNT
-        options = SessionOptions(levels, tags, count, seed, "review", tuple(priority))
-        return QuizSession(questions, options, started_at=started_at)
-    if count is None:
-        count = INTERVIEW_COUNT if request.mode == "interview" else DEFAULT_COUNT
-    options = SessionOptions(levels, tags, count, seed, request.mode)  # type: ignore[arg-type]
+        options = replace(options, count=count, priority_ids=tuple(priority))
+    else:
+        if count is None:
+            count = INTERVIEW_COUNT if request.mode == "interview" else DEFAULT_COUNT
+        options = SessionOptions(levels, tags, count, seed, request.mode)  # type: ignore[arg-type]
     return QuizSession(questions, options, started_at=started_at)
 
 

@@ -43,6 +43,24 @@ def test_review_asks_the_priority_ids_in_order() -> None:
     assert ids(session) == ["q-5", "q-2"]
 
 
+def test_priority_ids_keep_their_order_in_every_mode() -> None:
+    wanted = ["q-7", "q-missing", "q-0", "q-4", "q-7"]
+    for mode in ("practice", "interview"):
+        for seed in range(5):
+            assert ids(session_from(BANK, mode=mode, seed=seed, priority_ids=wanted)) == ["q-7", "q-0", "q-4"]
+    assert ids(session_from(BANK, mode="interview", priority_ids=wanted, count=2)) == ["q-7", "q-0"]
+    assert ids(session_from(BANK, levels={"basic"}, priority_ids=wanted)) == ["q-0"]
+
+
+def test_options_match_levels_and_any_tag() -> None:
+    by_id = {q.id: q for q in BANK}
+    assert SessionOptions().matches(by_id["q-1"])
+    assert SessionOptions(levels=frozenset({"intermediate"})).matches(by_id["q-1"])
+    assert not SessionOptions(levels=frozenset({"basic"})).matches(by_id["q-1"])
+    assert SessionOptions(tags=frozenset({"bn", "other"})).matches(by_id["q-1"])
+    assert not SessionOptions(levels=frozenset({"intermediate"}), tags=frozenset({"ln"})).matches(by_id["q-1"])
+
+
 def test_choices_are_shuffled_stably_unless_disabled() -> None:
     choice = question(99, "basic", ["bn"], kind="single_choice")
     order = display_order(choice, 1)

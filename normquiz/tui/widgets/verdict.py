@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from normquiz.bank import AnswerVerdict, QuestionBase
+from normquiz.bank.answer_text import answer_text
 from normquiz.bank.generators import ComputedInstance
 
 
@@ -21,29 +22,14 @@ def verdict_title(verdict: AnswerVerdict | None) -> Content:
     return Content.assemble(("✘ Incorrect", "bold $text-error"))
 
 
-def _answer_block(expected: str) -> str:
-    if "\n" in expected.strip():
-        return f"**Answer:**\n\n{expected.strip()}"
-    return f"**Answer:** {expected.strip()}"
-
-
 def verdict_markdown(question: QuestionBase, verdict: AnswerVerdict | None, *,
                      instance: ComputedInstance | None = None, show_answer: bool = True) -> str:
     """What was right, the feedback, the explanation, the worked solution and the references."""
-    from normquiz.bank import expected_answer
-
-    parts = []
-    if show_answer:
-        expected = verdict.expected if verdict is not None else expected_answer(question, instance)
-        parts.append(_answer_block(expected))
-    if verdict is not None and verdict.feedback:
-        parts.append("\n".join(f"- {line}" for line in verdict.feedback))
-    parts.append("**Why:** " + (instance.explanation if instance else question.explanation).strip())
-    if instance is not None and instance.worked_solution:
-        parts.append("**Worked solution:**\n\n" + instance.worked_solution.strip())
-    if question.references:
-        parts.append("**References:**\n\n" + "\n".join(f"- {ref}" for ref in question.references))
-    return "\n\n".join(parts)
+    text = answer_text(question, instance, expected=verdict.expected if verdict is not None else None,
+                       inline_why=True, with_answer=show_answer)
+    feedback = "\n".join(f"- {line}" for line in verdict.feedback) if verdict is not None else ""
+    blocks = (text.answer, feedback, text.why, text.worked_solution, text.references)
+    return "\n\n".join(block for block in blocks if block)
 
 
 class MarkdownText(Static):
