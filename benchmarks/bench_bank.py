@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from normquiz.bank import QUESTION_TYPES, load_paths
-from normquiz.bank.templates import template_question
+from normquiz.bank.scaffold import template_question
 
 try:
     from yaml import CSafeLoader as Loader

@@ -22,7 +22,7 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-from normquiz.core.training import NORMS, Trainer, TrainingConfig  # noqa: E402
+from normquiz.lab.training import NORMS, Trainer, TrainingConfig  # noqa: E402
 from normquiz.tui.demos import axes, cost, coupling, cube, running_stats, sequences, small_batch, training  # noqa: E402
 
 KEY_PRESS_TARGET = 0.016

@@ -173,7 +173,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from normquiz.bank.templates import template_file
+    from normquiz.bank.scaffold import template_file
 
     path = Path(args.path)
     if path.exists():
@@ -233,7 +233,7 @@ def _quiz(args: argparse.Namespace) -> int:
         known = {tag for question in load_bank(content_dirs(args)).questions for tag in question.tags}
         unknown = [tag for tag in args.tag if tag not in known]
         if unknown:
-            from normquiz.bank.problems import did_you_mean
+            from normquiz.bank.problem import did_you_mean
 
             raise CommandError(f"no question has the tag {unknown[0]!r}{did_you_mean(unknown[0], known)}",
                                exit_code=2)
@@ -250,7 +250,7 @@ def unknown_demo(name: str) -> str | None:
 
     if name in DEMOS:
         return None
-    from normquiz.bank.problems import did_you_mean
+    from normquiz.bank.problem import did_you_mean
 
     return f"there is no demo {name!r}{did_you_mean(name, DEMOS)} (see `normquiz demo --list`)"
 

@@ -1,4 +1,4 @@
-"""The question bank: model, YAML loading and validation, answer checking, quiz sessions.
+"""The question bank: model, YAML loading and validation, answer checking, computed questions.
 
 Imports nothing from textual or rich, and NumPy only when a computed question
 is generated, so that ``normquiz validate`` stays fast. The names below are
@@ -14,19 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from normquiz.bank.checking import AnswerVerdict, InvalidResponse, check_answer, expected_answer, parse_number
-    from normquiz.bank.generators import ComputedInstance, generate
+    from normquiz.bank.computed import ComputedInstance, generate
     from normquiz.bank.loader import FileReport, LoadResult, QuestionSource, load_bank, load_paths
     from normquiz.bank.model import LEVELS, QUESTION_TYPES, QuestionBase, QuestionFile, content_hash
-    from normquiz.bank.problems import Problem
-    from normquiz.bank.session import QuizSession, SessionOptions, SessionSummary
+    from normquiz.bank.problem import Problem
 
 _HOMES = {
     "checking": ("AnswerVerdict", "InvalidResponse", "check_answer", "expected_answer", "parse_number"),
-    "generators": ("ComputedInstance", "generate"),
+    "computed": ("ComputedInstance", "generate"),
     "loader": ("FileReport", "LoadResult", "QuestionSource", "load_bank", "load_paths"),
     "model": ("LEVELS", "QUESTION_TYPES", "QuestionBase", "QuestionFile", "content_hash"),
-    "problems": ("Problem",),
-    "session": ("QuizSession", "SessionOptions", "SessionSummary"),
+    "problem": ("Problem",),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from normquiz.bank import model as m
 from normquiz.bank.checking import expected_answer
-from normquiz.bank.generators import ComputedInstance
+from normquiz.bank.computed import ComputedInstance
 
 
 @dataclass(frozen=True)

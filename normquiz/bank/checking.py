@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from normquiz.bank import model as m
-from normquiz.bank.generators import ComputedInstance
-from normquiz.bank.generators import format_number as number
+from normquiz.bank.computed import ComputedInstance
+from normquiz.bank.numbers import format_number as number
 
 SHORT_ANSWER_TYPO_MIN_LENGTH = 5
 

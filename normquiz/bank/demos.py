@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from normquiz.bank.problems import did_you_mean
+from normquiz.bank.problem import did_you_mean
 
 NORM_LAYERS = ("batch", "layer", "instance", "group", "rms")
 

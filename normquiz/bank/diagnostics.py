@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from normquiz.bank.model import QUESTION_TYPES, QuestionFile
-from normquiz.bank.problems import Problem, did_you_mean
+from normquiz.bank.problem import Problem, did_you_mean
 from normquiz.bank.yamlsource import YamlDocument
 
 Path = tuple[str | int, ...]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from normquiz.bank import model as m
 from normquiz.bank.answer_text import answer_text
-from normquiz.bank.generators import generate
+from normquiz.bank.computed import generate
 from normquiz.bank.loader import LoadResult
 
 EXPORT_SEED = 0  # computed questions show the instance drawn from this seed

@@ -21,9 +21,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from normquiz.bank.diagnostics import format_where, problems_from_error
-from normquiz.bank.generators import GENERATORS, unknown_placeholders
+from normquiz.bank.generator_catalogue import GENERATORS, unknown_placeholders
 from normquiz.bank.model import ComputedQuestion, FileHeader, Question, QuestionBase, QuestionFile
-from normquiz.bank.problems import Problem
+from normquiz.bank.problem import Problem
 from normquiz.bank.yamlsource import YamlDocument, YamlSourceError, read_yaml_file
 
 QUESTION_FILE_SUFFIXES = (".yaml", ".yml")
@@ -277,7 +277,7 @@ def _generator_failure(generator: str, params_json: str) -> str | None:
     Whether a generator works depends on its params only, so each distinct
     ``(generator, params)`` pair is run once per process.
     """
-    from normquiz.bank.generators import generate
+    from normquiz.bank.computed import generate
 
     probe = ComputedQuestion(id="validation-probe", level="basic", type="computed", prompt="-",
                              explanation="-", tags=["validation"], generator=generator,

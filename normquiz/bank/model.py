@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from normquiz.bank.demos import DEMO_NAMES, demo_param_problems
-from normquiz.bank.generators import GENERATOR_NAMES
+from normquiz.bank.generator_catalogue import GENERATOR_NAMES
 
 Level = Literal["basic", "intermediate", "advanced"]
 LEVELS: tuple[str, ...] = ("basic", "intermediate", "advanced")

@@ -157,7 +157,7 @@ class NormquizApp(App[None]):
                    mode: str = "practice", seed: int | None = None, question_ids: Sequence[str] = (),
                    cram: bool = False) -> None:
         """Start a quiz of these levels and tags (the demos' "quiz me on this")."""
-        from normquiz.tui.quiz_run import QuizRequest, QuizRun, build_session
+        from normquiz.study.quiz_run import QuizRequest, QuizRun, build_session
         from normquiz.tui.screens.quiz import QuizScreen
 
         if self.bank is None or self.store is None:

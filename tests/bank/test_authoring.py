@@ -10,7 +10,7 @@ import pytest
 from normquiz.bank import QUESTION_TYPES, load_paths
 from normquiz.bank.export import export_markdown
 from normquiz.bank.schema import SCHEMA_FILE_NAME, schema_text
-from normquiz.bank.templates import slug, template_file
+from normquiz.bank.scaffold import slug, template_file
 from normquiz.paths import builtin_content_dir
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from normquiz.bank import LoadResult, load_bank
 from normquiz.bank.checking import check_answer
-from normquiz.bank.generators import generate
+from normquiz.bank.computed import generate
 from normquiz.bank.model import ComputedQuestion
 
 

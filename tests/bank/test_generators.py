@@ -7,7 +7,8 @@ import pytest
 
 from normquiz import core
 from normquiz.bank.checking import check_answer
-from normquiz.bank.generators import GENERATORS, generate, render_placeholders
+from normquiz.bank.computed import generate
+from normquiz.bank.generator_catalogue import GENERATORS, render_placeholders
 from tests.bank.conftest import make_question
 
 PARAMS = {"parameter_count": {"layer": "layer_norm"}}

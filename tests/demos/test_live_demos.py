@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from normquiz.core.training import Trainer, TrainingConfig
+from normquiz.lab.training import Trainer, TrainingConfig
 from normquiz.tui.demos import cost, training
 from normquiz.tui.demos.cost import CostDemo
 from normquiz.tui.demos.training import TrainingDemo

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from normquiz.core.training import NORMS
+from normquiz.lab.training import NORMS
 from normquiz.tui.demos import DEMO_NAMES, create_demo_screen
 from normquiz.tui.demos.cost import CostDemo
 from normquiz.tui.demos.training import RunProgress, TrainingDemo

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from normquiz.core.training import NORMS, Trainer, TrainingConfig, make_task
+from normquiz.lab.training import NORMS, Trainer, TrainingConfig, make_task
 from normquiz.tui.demos.base import DemoScreen, next_choice
 from normquiz.tui.widgets.plots import LinePlot, PlotView, Series
 

@@ -20,7 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, Static, Text
 from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
 from normquiz.tui.messages import BankLoaded
-from normquiz.tui.quiz_run import QuizRun
+from normquiz.study.quiz_run import QuizRun
 from normquiz.tui.widgets.answers import (
     AnswerSubmitted,
     ChoiceAnswer,

@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Static
 
-from normquiz.bank.session import ScoreLine, SessionSummary
-from normquiz.tui.quiz_run import QuizRun
+from normquiz.study.session import ScoreLine, SessionSummary
+from normquiz.study.quiz_run import QuizRun
 from normquiz.tui.screens.quiz import format_seconds
 from normquiz.tui.widgets.verdict import verdict_markdown
 

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from normquiz.bank import AnswerVerdict, QuestionBase
 from normquiz.bank.answer_text import answer_text
-from normquiz.bank.generators import ComputedInstance
+from normquiz.bank.computed import ComputedInstance
 
 
 def verdict_title(verdict: AnswerVerdict | None) -> Content:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from normquiz.bank import model as m
 from normquiz.bank.checking import AnswerVerdict, check_answer
-from normquiz.bank.generators import ComputedInstance, generate
+from normquiz.bank.computed import ComputedInstance, generate
 
 Mode = Literal["practice", "review", "interview"]
 MODES: tuple[str, ...] = ("practice", "review", "interview")

@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from normquiz.bank import AnswerVerdict, QuestionBase, QuizSession, SessionOptions, content_hash
-from normquiz.bank.session import SessionItem, SessionSummary
+from normquiz.bank import AnswerVerdict, QuestionBase, content_hash
+from normquiz.study.session import QuizSession, SessionItem, SessionOptions, SessionSummary
 from normquiz.progress import ProgressStore, expected_seconds
 
 DEFAULT_COUNT = 10

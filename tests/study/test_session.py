@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from normquiz.bank.checking import InvalidResponse
-from normquiz.bank.session import QuizSession, SessionOptions, display_order, session_from
+from normquiz.study.session import QuizSession, SessionOptions, display_order, session_from
 from tests.bank.conftest import make_question
 
 

@@ -23,8 +23,8 @@ from typing import Literal
 
 import numpy as np
 
-from normquiz.core.training_data import ClassificationTask, make_spiral_task
-from normquiz.core.training_network import MLP, NORMS
+from normquiz.lab.task import ClassificationTask, make_spiral_task
+from normquiz.lab.network import MLP, NORMS
 
 __all__ = [
     "DEMO_PRESETS",

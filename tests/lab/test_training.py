@@ -1,4 +1,4 @@
-"""The training demo's engine (normquiz.core.training): learning, gradients, reproducibility, divergence, eval mode."""
+"""The training demo's engine (normquiz.lab.training): learning, gradients, reproducibility, divergence, eval mode."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from normquiz.core.training import (
+from normquiz.lab.training import (
     NORMS,
     StepResult,
     Trainer,
@@ -15,7 +15,7 @@ from normquiz.core.training import (
     sweep,
     train,
 )
-from normquiz.core.training_data import make_spiral_task
+from normquiz.lab.task import make_spiral_task
 from tests.core.gradients import numerical_gradient
 
 #: A small, fast run: enough steps for the loss to fall clearly.
