@@ -79,7 +79,8 @@ async def time_answers(count: int) -> tuple[list[float], list[float]]:
     """Milliseconds from the submitting key press to the verdict painted, and to idle."""
     from normquiz.bank import model as m
     from normquiz.progress import ProgressStore
-    from normquiz.tui.app import NormquizApp, StartQuiz
+    from normquiz.study.request import QuizRequest
+from normquiz.tui.app import NormquizApp
     from normquiz.tui.screens import quiz
 
     painted_at: list[float] = []
@@ -93,7 +94,7 @@ async def time_answers(count: int) -> tuple[list[float], list[float]]:
     painted, settled = [], []
     with tempfile.TemporaryDirectory() as data_dir:
         store = ProgressStore.open(Path(data_dir))
-        app = NormquizApp(store=store, start=StartQuiz(count=count, seed=7))
+        app = NormquizApp(store=store, start=QuizRequest(count=count, seed=7))
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()

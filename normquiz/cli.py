@@ -14,20 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
+from normquiz.vocabulary import LEVELS, MODES
 from normquiz.serve import add_serve_parser
 
 if TYPE_CHECKING:
-    from normquiz.tui.app import StartDemo, StartQuiz
+    from normquiz.study.request import QuizRequest
+    from normquiz.tui.app import StartDemo
 
 CONTENT_ENV = "NORMQUIZ_CONTENT"
 # Written out rather than imported from normquiz.bank (pydantic) to keep
 # `normquiz --help` fast; a test checks they match the bank's.
-LEVEL_CHOICES = ("basic", "intermediate", "advanced")
+LEVEL_CHOICES = LEVELS
 QUESTION_TYPE_CHOICES = (
     "single_choice", "multiple_choice", "true_false", "numeric",
     "short_answer", "ordering", "open", "computed", "all",
 )
-MODE_CHOICES = ("practice", "review", "interview")
+MODE_CHOICES = MODES
 
 
 def _positive_int(text: str) -> int:
@@ -215,7 +217,7 @@ def _export(args: argparse.Namespace) -> int:
 _SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _run_app(args: argparse.Namespace, start: StartQuiz | StartDemo | None = None) -> int:
+def _run_app(args: argparse.Namespace, start: QuizRequest | StartDemo | None = None) -> int:
     for name, value in _SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
     from normquiz.progress import resolve_data_dir
@@ -237,10 +239,10 @@ def _quiz(args: argparse.Namespace) -> int:
 
             raise CommandError(f"no question has the tag {unknown[0]!r}{did_you_mean(unknown[0], known)}",
                                exit_code=2)
-    from normquiz.tui.app import StartQuiz
+    from normquiz.study.request import QuizRequest
 
-    start = StartQuiz(levels=tuple(args.level), tags=tuple(args.tag), count=args.count, seed=args.seed,
-                      mode=args.mode)
+    start = QuizRequest(levels=tuple(args.level), tags=tuple(args.tag), count=args.count, seed=args.seed,
+                        mode=args.mode)
     return _run_app(args, start)
 
 

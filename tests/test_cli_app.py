@@ -69,6 +69,7 @@ def test_stats_text_and_json_read_the_data_dir(tmp_path: Path) -> None:
 
 
 def test_quiz_and_no_command_open_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from normquiz.study.request import QuizRequest
     from normquiz.tui import app as app_module
 
     started = []
@@ -79,7 +80,7 @@ def test_quiz_and_no_command_open_the_app(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setattr(app_module.NormquizApp, "run", fake_run)
     assert cli.main(["--data-dir", str(tmp_path), "quiz", "--level", "basic", "--tag", "batch-norm",
                      "--count", "3", "--seed", "4", "--mode", "interview"]) == 0
-    assert started[-1] == (app_module.StartQuiz(("basic",), ("batch-norm",), 3, 4, "interview"), tmp_path)
+    assert started[-1] == (QuizRequest(("basic",), ("batch-norm",), 3, 4, "interview"), tmp_path)
     monkeypatch.setenv("NORMQUIZ_DATA_DIR", str(tmp_path / "env"))
     assert cli.main([]) == 0
     assert started[-1] == (None, tmp_path / "env")

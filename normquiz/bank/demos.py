@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normquiz.bank.problem import did_you_mean
+from normquiz.vocabulary import NORM_KINDS, TRAINING_NORMS
 
-NORM_LAYERS = ("batch", "layer", "instance", "group", "rms")
+NORM_LAYERS = NORM_KINDS
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ DEMOS: dict[str, Demo] = {
         Demo(
             "training",
             "A small network trained with and without normalization, at a chosen learning rate.",
-            {"norm": _norm("none", "batch", "layer", "rms"),
+            {"norm": _norm(*TRAINING_NORMS),
              "learning_rate": DemoParam("learning rate", kind=float, minimum=1e-6, maximum=10.0),
              "batch_size": _count("examples per step", 1, 512),
              "steps": _count("training steps", 1, 5000)},

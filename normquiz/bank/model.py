@@ -23,9 +23,8 @@ from pydantic_core import PydanticCustomError
 
 from normquiz.bank.demos import DEMO_NAMES, demo_param_problems
 from normquiz.bank.generator_catalogue import GENERATOR_NAMES
+from normquiz.vocabulary import LEVELS, Level
 
-Level = Literal["basic", "intermediate", "advanced"]
-LEVELS: tuple[str, ...] = ("basic", "intermediate", "advanced")
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]

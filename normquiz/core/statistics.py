@@ -18,6 +18,7 @@ import numpy as np
 from normquiz.core import _checks
 from normquiz.core.columns import column_moments
 from normquiz.core.moments import combine_moments, row_moments
+from normquiz.vocabulary import NORM_KINDS
 
 __all__ = [
     "KINDS",
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 #: The statistics ``normalization_statistics`` knows, by the layer that uses them.
-KINDS = ("batch", "layer", "instance", "group", "rms")
+KINDS = NORM_KINDS
 
 
 @dataclass(frozen=True)

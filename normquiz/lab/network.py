@@ -31,11 +31,12 @@ import numpy as np
 
 from normquiz.core.backward import batch_norm_backward, layer_norm_backward
 from normquiz.core.functional import batch_norm, layer_norm
+from normquiz.vocabulary import TRAINING_NORMS
 
 __all__ = ["NORMS", "MLP", "softmax_cross_entropy"]
 
 #: The normalizations the network can use after each hidden linear layer.
-NORMS = ("none", "batch", "layer")
+NORMS = TRAINING_NORMS
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float, np.ndarray]:

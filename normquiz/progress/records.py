@@ -9,11 +9,12 @@ from typing import Any, ClassVar, Literal
 
 from normquiz.progress.clock import from_stored_text
 from normquiz.progress.scheduling import Rating
+from normquiz.vocabulary import Mode
 
 FlagReason = Literal["wrong", "unclear"]
 FLAG_REASONS: tuple[FlagReason, ...] = ("wrong", "unclear")
 
-SessionMode = Literal["practice", "review", "interview"]
+SessionMode = Mode
 
 
 def json_text(value: Any) -> str:

@@ -27,9 +27,10 @@ from typing import Any, NamedTuple
 from normquiz.progress.clock import as_utc, local_day
 from normquiz.progress.records import DueDay, Flag
 from normquiz.progress.store import ProgressStore, due_by_day
+from normquiz.vocabulary import LEVELS
 
 MASTERY_STABILITY_DAYS = 7.0
-LEVEL_ORDER = ("basic", "intermediate", "advanced")
+LEVEL_ORDER = LEVELS
 _WIDTH = 80
 _TABLE_DAYS = 7
 

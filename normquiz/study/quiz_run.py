@@ -8,45 +8,17 @@ clock (injected in tests); the store stamps attempts with its own clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from normquiz.bank import AnswerVerdict, QuestionBase, content_hash
 from normquiz.study.session import QuizSession, SessionItem, SessionOptions, SessionSummary
 from normquiz.progress import ProgressStore, expected_seconds
+from normquiz.study.request import QuizRequest
 
 DEFAULT_COUNT = 10
 INTERVIEW_COUNT = 8
 MIN_INTERVIEW_SECONDS = 20.0
-
-
-@dataclass(frozen=True)
-class QuizRequest:
-    """What the learner asked for: the filters and mode of a new quiz.
-
-    ``question_ids`` picks exact questions (the command palette's "jump to a
-    question", "retry the missed ones"); ``cram`` adds not-yet-due questions,
-    weakest first, after the due ones of a review.
-    """
-
-    levels: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    count: int | None = None
-    seed: int | None = None
-    mode: str = "practice"
-    question_ids: tuple[str, ...] = ()
-    cram: bool = False
-
-    def describe(self) -> str:
-        """A short title: ``Practice · basic · batch-norm``."""
-        parts = [{"practice": "Practice", "review": "Review", "interview": "Mock interview"}[self.mode]]
-        if self.question_ids and not self.levels and not self.tags:
-            parts.append("retry" if len(self.question_ids) > 1 else self.question_ids[0])
-        parts.extend(self.levels)
-        parts.extend(self.tags)
-        if self.cram:
-            parts.append("cram")
-        return " · ".join(parts)
 
 
 def cram_order(questions: Iterable[QuestionBase], store: ProgressStore, exclude: Collection[str]) -> list[str]:
@@ -78,7 +50,7 @@ def build_session(questions: Sequence[QuestionBase], request: QuizRequest, store
     else:
         if count is None:
             count = INTERVIEW_COUNT if request.mode == "interview" else DEFAULT_COUNT
-        options = SessionOptions(levels, tags, count, seed, request.mode)  # type: ignore[arg-type]
+        options = SessionOptions(levels, tags, count, seed, request.mode)
     return QuizSession(questions, options, started_at=started_at)
 
 

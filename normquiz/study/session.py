@@ -20,8 +20,8 @@ from typing import Any, Literal
 from normquiz.bank import model as m
 from normquiz.bank.checking import AnswerVerdict, check_answer
 from normquiz.bank.computed import ComputedInstance, generate
+from normquiz.vocabulary import Mode
 
-Mode = Literal["practice", "review", "interview"]
 MODES: tuple[str, ...] = ("practice", "review", "interview")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,24 +21,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
-from normquiz.tui.messages import BankLoaded
+from normquiz.tui.messages import BankLoaded, DemoRequested, HelpRequested, QuizRequested, StatsRequested
 from normquiz.tui.screens.home import HomeScreen
+from normquiz.study.request import QuizRequest
 from normquiz.tui.themes import DEFAULT_THEME, THEMES
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.progress import ProgressStats, ProgressStore
-
-
-@dataclass(frozen=True)
-class StartQuiz:
-    """Open the app straight into a quiz (``normquiz quiz ...``)."""
-
-    levels: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    count: int | None = None
-    seed: int | None = None
-    mode: str = "practice"
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,7 @@ class NormquizApp(App[None]):
         *,
         content_dirs: Sequence[Path] = (),
         data_dir: Path | None = None,
-        start: StartQuiz | StartDemo | None = None,
+        start: QuizRequest | StartDemo | None = None,
         store: ProgressStore | None = None,
         clock: Callable[[], float] = time.monotonic,
         include_builtin: bool = True,
@@ -138,9 +128,8 @@ class NormquizApp(App[None]):
             else:
                 self.notify(message + ".", timeout=3)
         start, self.start = self.start, None
-        if isinstance(start, StartQuiz):
-            self.start_quiz(levels=start.levels, tags=start.tags, count=start.count,
-                            mode=start.mode, seed=start.seed)
+        if isinstance(start, QuizRequest):
+            self.start_quiz(start)
         elif isinstance(start, StartDemo):
             self.open_demo(start.name, start.params)
         pending, self._pending = self._pending, None
@@ -151,28 +140,39 @@ class NormquizApp(App[None]):
         """Read the question files again; the quiz in progress keeps its place."""
         self.load_bank(reloaded=True)
 
-    # -- what screens and demos call ------------------------------------------------
+    # -- what screens ask for (messages bubble up to the app) --------------------------
 
-    def start_quiz(self, *, levels: Sequence[str] = (), tags: Sequence[str] = (), count: int | None = None,
-                   mode: str = "practice", seed: int | None = None, question_ids: Sequence[str] = (),
-                   cram: bool = False) -> None:
-        """Start a quiz of these levels and tags (the demos' "quiz me on this")."""
-        from normquiz.study.quiz_run import QuizRequest, QuizRun, build_session
+    def on_quiz_requested(self, message: QuizRequested) -> None:
+        self.start_quiz(message.request)
+
+    def on_demo_requested(self, message: DemoRequested) -> None:
+        self.open_demo(message.name, message.params)
+
+    def on_stats_requested(self, message: StatsRequested) -> None:
+        self.open_stats()
+
+    def on_help_requested(self, message: HelpRequested) -> None:
+        self.action_help()
+
+    # -- what the command palette and the start-up call ------------------------------
+
+    def start_quiz(self, request: QuizRequest | None = None) -> None:
+        """Start the quiz ``request`` asks for (by default: practice of every level)."""
+        from normquiz.study.quiz_run import QuizRun, build_session
         from normquiz.tui.screens.quiz import QuizScreen
 
+        request = request or QuizRequest()
         if self.bank is None or self.store is None:
-            self._pending = partial(self.start_quiz, levels=levels, tags=tags, count=count, mode=mode,
-                                    seed=seed, question_ids=question_ids, cram=cram)
+            self._pending = partial(self.start_quiz, request)
             self.notify("Reading the questions: the quiz starts in a moment.")
             return
-        request = QuizRequest(tuple(levels), tuple(tags), count, seed, mode, tuple(question_ids), cram)
-        session_seed = seed if seed is not None else self._seeds.randrange(1 << 31)
+        session_seed = request.seed if request.seed is not None else self._seeds.randrange(1 << 31)
         session = build_session(self.bank.questions, request, self.store, seed=session_seed,
                                 started_at=self.clock())
         if not len(session):
-            if mode == "review" and not cram:
+            if request.mode == "review" and not request.cram:
                 self.notify("Nothing is due for review. Cram instead: the weakest questions first.")
-                self.start_quiz(levels=levels, tags=tags, count=count, mode="review", seed=seed, cram=True)
+                self.start_quiz(replace(request, cram=True))
             else:
                 self.notify(f"No questions match: {request.describe()}.", severity="warning")
             return

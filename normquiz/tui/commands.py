@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from normquiz.study.request import QuizRequest
+from normquiz.vocabulary import LEVELS
+
 if TYPE_CHECKING:
     from normquiz.tui.app import NormquizApp
 
@@ -40,13 +43,13 @@ class QuizCommands(_AppProvider):
 
     def entries(self) -> list[tuple[str, Callable[[], None], str]]:
         app = self.quiz_app
-        levels = [(f"Quiz: {level} level", partial(app.start_quiz, levels=(level,)),
-                   f"practice {level} questions") for level in ("basic", "intermediate", "advanced")]
+        levels = [(f"Quiz: {level} level", partial(app.start_quiz, QuizRequest(levels=(level,))),
+                   f"practice {level} questions") for level in LEVELS]
         return [
             *levels,
             ("Quiz: all levels", partial(app.start_quiz), "practice questions of every level"),
-            ("Review due questions", partial(app.start_quiz, mode="review"), "spaced repetition"),
-            ("Mock interview", partial(app.start_quiz, mode="interview"), "timed, mixed levels"),
+            ("Review due questions", partial(app.start_quiz, QuizRequest(mode="review")), "spaced repetition"),
+            ("Mock interview", partial(app.start_quiz, QuizRequest(mode="interview")), "timed, mixed levels"),
             ("Stats", app.open_stats, "accuracy, streak, reviews due"),
             ("Reload question files", app.action_reload, "read the YAML files again"),
         ]
@@ -63,7 +66,7 @@ class QuestionCommands(_AppProvider):
         for question in bank.questions:
             prompt = " ".join(question.prompt.split())
             preview = prompt if len(prompt) <= PROMPT_PREVIEW else prompt[: PROMPT_PREVIEW - 1] + "…"
-            entries.append((f"Question {question.id}", partial(self.quiz_app.start_quiz, question_ids=(question.id,)),
+            entries.append((f"Question {question.id}", partial(self.quiz_app.start_quiz, QuizRequest(question_ids=(question.id,))),
                             f"{question.level} · {preview}"))
         return entries
 

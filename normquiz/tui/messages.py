@@ -1,13 +1,20 @@
-"""App-level messages: the app tells its screens when the question bank changed."""
+"""App-level messages: screens ask the app for a quiz, a demo, the stats or help; the app tells
+its screens when the question bank changed.
+
+Screens never call the app's methods to navigate: they post one of these, it
+bubbles up to the app, and the app decides (it may have to wait for the bank).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 if TYPE_CHECKING:  # the bank is imported after the first frame
     from normquiz.bank import LoadResult
+    from normquiz.study.request import QuizRequest
 
 
 class BankLoaded(Message):
@@ -17,3 +24,28 @@ class BankLoaded(Message):
         super().__init__()
         self.bank = bank
         self.reloaded = reloaded
+
+
+class QuizRequested(Message):
+    """Start the quiz ``request`` describes."""
+
+    def __init__(self, request: QuizRequest) -> None:
+        super().__init__()
+        self.request = request
+
+
+class DemoRequested(Message):
+    """Open the demo ``name``, with preset parameters if given."""
+
+    def __init__(self, name: str, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.params = params
+
+
+class StatsRequested(Message):
+    """Open the progress statistics."""
+
+
+class HelpRequested(Message):
+    """Show every key."""

@@ -8,7 +8,9 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
+from normquiz.study.request import QuizRequest
 from normquiz.tui.demos import create_demo_screen
+from normquiz.tui.messages import DemoRequested, QuizRequested
 
 
 class DemoHarness(App):
@@ -22,15 +24,15 @@ class DemoHarness(App):
         self.demo_name = name
         self.demo_params = params
         self.demo_screen = screen
-        self.started_quizzes: list[dict[str, Any]] = []
+        self.started_quizzes: list[QuizRequest] = []
         self.opened_demos: list[tuple[str, Any]] = []
         self.theme = theme
 
     def on_mount(self) -> None:
         self.push_screen(self.demo_screen or create_demo_screen(self.demo_name, self.demo_params))
 
-    def start_quiz(self, **options: Any) -> None:
-        self.started_quizzes.append(options)
+    def on_quiz_requested(self, message: QuizRequested) -> None:
+        self.started_quizzes.append(message.request)
 
-    def open_demo(self, name: str, params: Any = None) -> None:
-        self.opened_demos.append((name, params))
+    def on_demo_requested(self, message: DemoRequested) -> None:
+        self.opened_demos.append((message.name, message.params))

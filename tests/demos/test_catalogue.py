@@ -16,7 +16,7 @@ FULL_PRESETS = {
     "small-batch": {"batch_size": 256, "norm": "group"},
     "sequences": {"norm": "layer", "masked": True, "batch_size": 1, "max_length": 64},
     "cube": {"norm": "group", "groups": 16},
-    "training": {"norm": "rms", "learning_rate": 10.0, "batch_size": 512, "steps": 1},
+    "training": {"norm": "layer", "learning_rate": 10.0, "batch_size": 512, "steps": 1},
     "cost": {"norm": "instance", "size": 1},
 }
 
@@ -28,6 +28,18 @@ def test_demo_names_follow_the_catalogue():
         assert set(preset) == set(DEMOS[name].params)
     with pytest.raises(KeyError):
         create_demo_screen("no-such-demo")
+
+
+def test_the_training_demo_offers_exactly_what_the_engine_can_train():
+    import math
+
+    from normquiz.lab.training import NORMS, TrainingConfig, run_to_end
+
+    offered = DEMOS["training"].params["norm"].choices
+    assert set(offered) == set(NORMS)
+    for norm in offered:  # the engine really trains every offered norm
+        assert math.isfinite(run_to_end(TrainingConfig(norm=norm, steps=3, batch_size=8)).final_loss)
+    assert DEMOS["training"].params["norm"].problem_with("rms") is not None
 
 
 def quiet(name: str, params):
@@ -49,6 +61,6 @@ async def test_every_demo_opens_with_presets_and_answers_the_common_keys(name, s
             await pilot.press("question_mark")
             assert not screen.query_one("#demo-explanation").display
             await pilot.press("z")
-            assert app.started_quizzes and app.started_quizzes[0]["tags"]
+            assert app.started_quizzes and app.started_quizzes[0].tags
             await pilot.press("escape")
             assert app.screen is not screen

@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 
 from normquiz.bank import model as m
 from normquiz.progress import ProgressStore
-from normquiz.tui.app import NormquizApp, StartDemo, StartQuiz
+from normquiz.study.request import QuizRequest
+from normquiz.tui.app import NormquizApp, StartDemo
 from normquiz.tui.widgets.answers import OrderingAnswer
 from tests.progress.conftest import FakeClock  # the store's clock, moved by hand
 
@@ -68,9 +69,9 @@ def store(tmp_path: Path, wall_clock: FakeClock) -> ProgressStore:
 
 @pytest.fixture
 def make_app(content_dir: Path, store: ProgressStore, monotonic: FakeMonotonic) -> Callable[..., QuizApp]:
-    """``make_app(start=StartQuiz(...), builtin=False)``: the app on the fixture bank."""
+    """``make_app(start=QuizRequest(...), builtin=False)``: the app on the fixture bank."""
 
-    def make(start: StartQuiz | StartDemo | None = None, *, builtin: bool = False, **kwargs: Any) -> QuizApp:
+    def make(start: QuizRequest | StartDemo | None = None, *, builtin: bool = False, **kwargs: Any) -> QuizApp:
         options: dict[str, Any] = {"content_dirs": [] if builtin else [content_dir], "store": store,
                                    "clock": monotonic, "include_builtin": builtin, "start": start}
         options.update(kwargs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from normquiz.progress import ProgressStore
-from normquiz.tui.app import StartQuiz
+from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.tui.screens.quiz import QuizScreen
 from normquiz.tui.screens.summary import SummaryScreen
@@ -55,7 +55,7 @@ async def test_nothing_due_offers_cram(make_app) -> None:
 
 async def test_interview_is_timed_and_gives_feedback_only_at_the_end(make_app, store: ProgressStore,
                                                                       monotonic) -> None:
-    app = make_app(StartQuiz(mode="interview", count=4, seed=5))
+    app = make_app(QuizRequest(mode="interview", count=4, seed=5))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -88,7 +88,7 @@ async def test_interview_is_timed_and_gives_feedback_only_at_the_end(make_app, s
 
 
 async def test_the_countdown_submits_a_picked_answer(make_app, store: ProgressStore, monotonic) -> None:
-    app = make_app(StartQuiz(mode="interview", levels=("basic",), tags=("ln",), count=1))
+    app = make_app(QuizRequest(mode="interview", levels=("basic",), tags=("ln",), count=1))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -102,7 +102,7 @@ async def test_the_countdown_submits_a_picked_answer(make_app, store: ProgressSt
 
 
 async def test_retry_the_missed_ones(make_app, store: ProgressStore) -> None:
-    app = make_app(StartQuiz(levels=("basic",), seed=2))
+    app = make_app(QuizRequest(levels=("basic",), seed=2))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         missed = []

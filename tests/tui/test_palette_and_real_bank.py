@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from normquiz.progress import ProgressStore
-from normquiz.tui.app import StartQuiz
+from normquiz.study.request import QuizRequest
 from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
 from normquiz.tui.screens.quiz import QuizScreen
 from normquiz.tui.screens.summary import SummaryScreen
@@ -34,7 +34,7 @@ async def test_palette_jumps_to_questions_demos_and_levels(opened_demos) -> None
 
 
 async def test_a_real_bank_session_of_every_kind(make_app, store: ProgressStore) -> None:
-    app = make_app(StartQuiz(count=12, seed=11), builtin=True)
+    app = make_app(QuizRequest(count=12, seed=11), builtin=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert len(app.bank.questions) >= 190
@@ -50,7 +50,7 @@ async def test_a_real_bank_session_of_every_kind(make_app, store: ProgressStore)
 
 
 async def test_a_real_bank_interview_at_60x20(make_app, store: ProgressStore) -> None:
-    app = make_app(StartQuiz(mode="interview", count=4, seed=3), builtin=True)
+    app = make_app(QuizRequest(mode="interview", count=4, seed=3), builtin=True)
     async with app.run_test(size=(60, 20)) as pilot:
         await ready(pilot)
         for _ in range(4):

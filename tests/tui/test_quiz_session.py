@@ -6,7 +6,7 @@ import pytest
 
 from normquiz.bank import model as m
 from normquiz.progress import ProgressStore
-from normquiz.tui.app import StartQuiz
+from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.tui.screens.quiz import QuizScreen
 from normquiz.tui.screens.summary import SummaryScreen
@@ -35,7 +35,7 @@ def _visible(app) -> str:
 
 @pytest.mark.parametrize("correctly", [True, False])
 async def test_every_type_answered_by_keys(make_app, store: ProgressStore, monotonic, correctly: bool) -> None:
-    app = make_app(StartQuiz(seed=3))
+    app = make_app(QuizRequest(seed=3))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, QuizScreen)
@@ -94,7 +94,7 @@ async def test_home_starts_a_level_and_escape_finishes(make_app, store: Progress
 
 
 async def test_invalid_input_is_not_wrong_and_can_be_retried(make_app, store: ProgressStore) -> None:
-    app = make_app(StartQuiz(tags=("bn",), levels=("basic",), seed=1))
+    app = make_app(QuizRequest(tags=("bn",), levels=("basic",), seed=1))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-numeric":
@@ -114,7 +114,7 @@ async def test_invalid_input_is_not_wrong_and_can_be_retried(make_app, store: Pr
 
 
 async def test_hints_one_at_a_time_and_recorded(make_app, store: ProgressStore) -> None:
-    app = make_app(StartQuiz(levels=("basic",), tags=("bn",), seed=1))
+    app = make_app(QuizRequest(levels=("basic",), tags=("bn",), seed=1))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
@@ -141,7 +141,7 @@ async def test_hints_one_at_a_time_and_recorded(make_app, store: ProgressStore) 
 
 async def test_flag_and_demo_from_the_verdict(make_app, store: ProgressStore) -> None:
     opened = []
-    app = make_app(StartQuiz(levels=("basic",), tags=("bn",), seed=1))
+    app = make_app(QuizRequest(levels=("basic",), tags=("bn",), seed=1))
     app.open_demo = lambda name, params=None: opened.append((name, dict(params or {})))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -168,7 +168,7 @@ async def test_ordering_moves_with_alt_keys(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        app.start_quiz(question_ids=("t-order",))
+        app.start_quiz(QuizRequest(question_ids=("t-order",)))
         await pilot.pause()
         assert current_question(pilot).type == "ordering"
         await sort_steps(pilot, key="alt+up")
@@ -187,7 +187,7 @@ async def test_submitting_nothing_says_what_to_do(make_app, store: ProgressStore
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        app.start_quiz(question_ids=(question_id,))
+        app.start_quiz(QuizRequest(question_ids=(question_id,)))
         await pilot.pause()
         await pilot.press(*keys)
         await pilot.pause()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from normquiz.progress import ProgressStore
-from normquiz.tui.app import StartQuiz
+from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
 from tests.tui.conftest import QuizApp, answer, current_question, finish_quiz, ready
 
 
 async def test_r_reloads_the_files_and_keeps_the_place(make_app, content_dir: Path) -> None:
-    app = make_app(StartQuiz(levels=("basic",), seed=2))
+    app = make_app(QuizRequest(levels=("basic",), seed=2))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await answer(pilot)
@@ -58,7 +58,7 @@ async def test_an_unusable_data_directory_warns_that_progress_is_not_saved(tmp_p
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")  # a file where the data directory's parent should be stops even root
     app = QuizApp(content_dirs=[content_dir], include_builtin=False, data_dir=blocker / "normquiz",
-                  clock=monotonic, start=StartQuiz(levels=("basic",), count=1))
+                  clock=monotonic, start=QuizRequest(levels=("basic",), count=1))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await answer(pilot)  # the app keeps going in memory

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from normquiz.tui.app import StartQuiz
+from normquiz.study.request import QuizRequest
 from tests.tui.conftest import answer, ready
 
 
@@ -30,7 +30,7 @@ def utc_days(monkeypatch: pytest.MonkeyPatch, content_dir: Path) -> None:
 def start_with(question_id: str):
     async def run_before(pilot) -> None:
         await ready(pilot)
-        pilot.app.start_quiz(question_ids=(question_id,), seed=1)
+        pilot.app.start_quiz(QuizRequest(question_ids=(question_id,), seed=1))
         await pilot.pause()
         await pilot.pause()
     return run_before
@@ -111,7 +111,7 @@ def test_interview_countdown(snap_compare, make_app, monotonic) -> None:
         monotonic.advance(7)
         pilot.app.screen.update_status()
 
-    assert snap_compare(make_app(StartQuiz(mode="interview", count=3, seed=4)), run_before=run_before)
+    assert snap_compare(make_app(QuizRequest(mode="interview", count=3, seed=4)), run_before=run_before)
 
 
 def test_summary(snap_compare, make_app, monotonic) -> None:
@@ -123,7 +123,7 @@ def test_summary(snap_compare, make_app, monotonic) -> None:
             await pilot.press("n")
             await pilot.pause()
 
-    assert snap_compare(make_app(StartQuiz(levels=("basic",), seed=2)), run_before=run_before)
+    assert snap_compare(make_app(QuizRequest(levels=("basic",), seed=2)), run_before=run_before)
 
 
 def test_stats(snap_compare, make_app, store, wall_clock) -> None:

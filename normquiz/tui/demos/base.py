@@ -22,6 +22,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from normquiz.study.request import QuizRequest
+from normquiz.tui.messages import QuizRequested
+
 
 #: Arrow keys that move a selection (the footer shows them once); ``DemoScreen.action_move`` handles them.
 SELECT_BINDINGS = [
@@ -96,11 +99,7 @@ class DemoScreen(Screen):
             self.app.exit()
 
     def action_quiz_me(self) -> None:
-        start_quiz = getattr(self.app, "start_quiz", None)
-        if start_quiz is None:
-            self.notify("Quizzes are not available here.", severity="warning")
-            return
-        start_quiz(tags=self.QUIZ_TAGS)
+        self.post_message(QuizRequested(QuizRequest(tags=self.QUIZ_TAGS)))
 
     def action_toggle_explanation(self) -> None:
         panel = self.query_one("#demo-explanation")

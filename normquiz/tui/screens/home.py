@@ -14,13 +14,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from normquiz.tui.messages import BankLoaded
+from normquiz.study.request import QuizRequest
+from normquiz.tui.messages import BankLoaded, DemoRequested, HelpRequested, QuizRequested, StatsRequested
+from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.tui.app import NormquizApp
 
-LEVEL_NAMES = ("basic", "intermediate", "advanced")
 MAX_BANNER_PROBLEMS = 4
 
 
@@ -96,7 +97,7 @@ class HomeScreen(Screen[None]):
         options = [
             Option(_row(level.capitalize(), f"{questions(counts[level])}  {mastery.get(level, '')}"),
                    id=f"level:{level}")
-            for level in LEVEL_NAMES
+            for level in LEVELS
         ]
         options.append(Option(_row("All levels", questions(sum(counts.values()))), id="level:all"))
         options.append(None)
@@ -171,7 +172,7 @@ class HomeScreen(Screen[None]):
         choice = event.option.id or ""
         if choice.startswith("level:"):
             level = choice.partition(":")[2]
-            self.app.start_quiz(levels=() if level == "all" else (level,))
+            self.post_message(QuizRequested(QuizRequest(levels=() if level == "all" else (level,))))
         elif choice == "review":
             self.action_review()
         elif choice == "interview":
@@ -179,11 +180,11 @@ class HomeScreen(Screen[None]):
         elif choice == "stats":
             self.action_stats()
         elif choice == "help":
-            self.app.action_help()
+            self.post_message(HelpRequested())
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:
-        self.app.start_quiz(tags=((event.option.id or "").partition(":")[2],))
+        self.post_message(QuizRequested(QuizRequest(tags=((event.option.id or "").partition(":")[2],))))
 
     @on(OptionList.OptionHighlighted, "#demos")
     def _demo_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -194,13 +195,13 @@ class HomeScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#demos")
     def _demo_selected(self, event: OptionList.OptionSelected) -> None:
-        self.app.open_demo((event.option.id or "").partition(":")[2])
+        self.post_message(DemoRequested((event.option.id or "").partition(":")[2]))
 
     def action_review(self) -> None:
-        self.app.start_quiz(mode="review")
+        self.post_message(QuizRequested(QuizRequest(mode="review")))
 
     def action_interview(self) -> None:
-        self.app.start_quiz(mode="interview")
+        self.post_message(QuizRequested(QuizRequest(mode="interview")))
 
     def action_stats(self) -> None:
-        self.app.open_stats()
+        self.post_message(StatsRequested())

@@ -19,8 +19,8 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, Static, Text
 
 from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
-from normquiz.tui.messages import BankLoaded
 from normquiz.study.quiz_run import QuizRun
+from normquiz.tui.messages import BankLoaded, DemoRequested
 from normquiz.tui.widgets.answers import (
     AnswerSubmitted,
     ChoiceAnswer,
@@ -347,7 +347,7 @@ class QuizScreen(Screen[None]):
     def action_demo(self) -> None:
         demo = self.question.demo if self.run.current is not None else None
         if demo is not None:
-            self.app.open_demo(demo.name, demo.params or None)
+            self.post_message(DemoRequested(demo.name, demo.params or None))
 
     def action_flag(self) -> None:
         from normquiz.tui.screens.flag import FlagScreen

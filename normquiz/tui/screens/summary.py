@@ -14,6 +14,8 @@ from textual.widgets import Button, Footer, Markdown, Static
 
 from normquiz.study.session import ScoreLine, SessionSummary
 from normquiz.study.quiz_run import QuizRun
+from normquiz.study.request import QuizRequest
+from normquiz.tui.messages import QuizRequested
 from normquiz.tui.screens.quiz import format_seconds
 from normquiz.tui.widgets.verdict import verdict_markdown
 
@@ -129,13 +131,13 @@ class SummaryScreen(Screen[None]):
         missed = self.summary.missed
         if missed:
             self.app.pop_screen()
-            self.app.start_quiz(question_ids=missed, mode="practice")
+            self.post_message(QuizRequested(QuizRequest(question_ids=missed, mode="practice")))
 
     @on(Button.Pressed, "#cram")
     def action_cram(self) -> None:
         request = self.run.request
         self.app.pop_screen()
-        self.app.start_quiz(levels=request.levels, tags=request.tags, mode="review", cram=True)
+        self.post_message(QuizRequested(QuizRequest(levels=request.levels, tags=request.tags, mode="review", cram=True)))
 
     @on(Button.Pressed, "#home")
     def action_home(self) -> None:
