@@ -7,15 +7,7 @@ import pytest
 from normquiz.bank.checking import InvalidResponse
 from normquiz.study.session import QuizSession, SessionOptions, display_order, session_from
 from tests.bank.conftest import make_question
-
-
-def question(index: int, level: str, tags: list[str], kind: str = "true_false") -> object:
-    fields = {"answer": True} if kind == "true_false" else {
-        "choices": [{"text": f"c{k}", "correct": k == 0} for k in range(4)]}
-    return make_question(kind, id=f"q-{index}", level=level, tags=tags, hints=["h1", "h2"], **fields)
-
-
-BANK = [question(i, ("basic", "intermediate", "advanced")[i % 3], ["bn"] if i % 2 else ["ln"]) for i in range(12)]
+from tests.study.conftest import BANK, question
 
 
 def ids(session: QuizSession) -> list[str]:

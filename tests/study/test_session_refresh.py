@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from normquiz.bank.model import content_hash
 from normquiz.study.session import session_from
-from tests.study.test_session import BANK, question
+from tests.study.conftest import BANK, question
 
 
 def test_content_hash_is_stable_and_follows_the_content() -> None:
