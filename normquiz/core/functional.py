@@ -16,7 +16,7 @@ import numpy as np
 from normquiz.core import _checks
 from normquiz.core.columns import normalize_columns
 from normquiz.core.moments import normalize_rows, rows_per_block
-from normquiz.core.statistics import batch_count, batch_statistics, group_rows, instance_rows
+from normquiz.core.statistics import batch_count, channel_moments, group_rows, instance_rows, layer_rows
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
 
@@ -44,6 +44,8 @@ def per_channel_affine(
     1e6 is centred as accurately as in float64, and a constant channel gives
     exactly ``shift``. ``out`` may be ``x`` itself.
     """
+    if x.size == 0:  # nothing to transform (no samples, channels or positions)
+        return np.empty(x.shape, x.dtype) if out is None else out
     samples, channels = x.shape[:2]
     dtype = x.dtype
     # (N, C) keeps each channel vector along the contiguous axis; (N, C, S)
@@ -170,15 +172,19 @@ def batch_norm(
     if training:
         if running_mean is not None:
             momentum = _checks.momentum_value(momentum, "batch_norm")
+        count = batch_count(x, valid, "batch_norm")
+        if x.size == 0:
+            # An empty batch has no statistics to normalize with or to record:
+            # PyTorch returns an empty output and leaves the running buffers alone.
+            return np.empty(x.shape, out_dtype)
         if valid is None and x.ndim == 2:
             # (N, C): statistics and normalization in one kernel, which leaves the
             # centred values in the output buffer and scales them in place.
-            count = batch_count(x, None, "batch_norm")
             out, mean, var = normalize_columns(x, eps, weight, bias, running_mean is not None)
             if running_mean is not None:
                 _update_running(running_mean, running_var, momentum, mean, var, count)
             return out if out.dtype == out_dtype else out.astype(out_dtype)
-        mean, var, count = batch_statistics(x, valid, "batch_norm")
+        mean, var, count = channel_moments(x, valid)
         if running_mean is not None:
             _update_running(running_mean, running_var, momentum, mean, var, count)
     else:
@@ -227,7 +233,7 @@ def layer_norm(
         return out if out.dtype == out_dtype else out.astype(out_dtype)
     size = math.prod(shape)
     out, _, _ = normalize_rows(
-        x.reshape(-1, size),
+        layer_rows(x, shape),
         eps,
         weight=None if weight is None else weight.reshape(size),
         bias=None if bias is None else bias.reshape(size),
@@ -260,7 +266,7 @@ def rms_norm(x: Any, normalized_shape: Any, weight: Any = None, eps: float | Non
     eps = float(np.finfo(out_dtype).eps) if eps is None else _checks.positive_eps(eps, "rms_norm")
     size = math.prod(shape)
     out, _, _ = normalize_rows(
-        x.reshape(-1, size), eps, center=False, weight=None if weight is None else weight.reshape(size)
+        layer_rows(x, shape), eps, center=False, weight=None if weight is None else weight.reshape(size)
     )
     return out.reshape(x.shape).astype(out_dtype, copy=False)
 
@@ -359,8 +365,11 @@ def instance_norm(
     rows = instance_rows(x, "instance_norm")
     if running_mean is not None:
         momentum = _checks.momentum_value(momentum, "instance_norm")
-    out, mean, var = normalize_rows(rows, eps, statistics=running_mean is not None)
-    if running_mean is not None:
+    # An empty input (no samples, channels or positions) has no statistics to
+    # record; PyTorch leaves the buffers as they are when positions are missing.
+    updating = running_mean is not None and rows.size > 0
+    out, mean, var = normalize_rows(rows, eps, statistics=updating)
+    if updating:
         # PyTorch records the batch average of the per-instance mean and unbiased variance.
         batch_mean = mean.reshape(samples, channels).mean(axis=0)
         batch_var = var.reshape(samples, channels).mean(axis=0)

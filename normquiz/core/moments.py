@@ -96,6 +96,15 @@ def row_block_moments(
     return reference, shift, var
 
 
+def empty_row_moments(count: int, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics of ``count`` rows of no values: NaN, the mean of nothing, as ``np.mean`` gives.
+
+    (RMS norm's mean stays 0: it is not a statistic there.) With ``count``
+    0 both are empty.
+    """
+    return (np.full(count, np.nan) if center else np.zeros(count)), np.full(count, np.nan)
+
+
 def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Float64 mean and biased variance of each row of ``rows`` ``(M, K)``.
 
@@ -104,6 +113,8 @@ def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, n
     cancellation to guard against).
     """
     count, length = rows.shape
+    if rows.size == 0:
+        return empty_row_moments(count, center=center)
     mean, var = np.zeros(count), np.empty(count)
     step = rows_per_block(length)
     scratch = np.empty((min(count, step), length), rows.dtype)
@@ -136,6 +147,8 @@ def normalize_rows(
     """
     count, length = rows.shape
     out = np.empty(rows.shape, dtype=rows.dtype)
+    if out.size == 0:  # no rows, or empty rows: nothing to normalize (as in PyTorch)
+        return (out, *empty_row_moments(count, center=center)) if statistics else (out, None, None)
     mean = var = None
     if statistics:
         mean, var = np.zeros(count), np.empty(count)
