@@ -41,15 +41,13 @@ kernels as the forward (see docs/core.md for the trade-off).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from normquiz.core import _checks
-from normquiz.core.functional import per_channel_affine
-from normquiz.core.moments import normalize_rows
-from normquiz.core.statistics import batch_count, channel_moments, layer_rows
+from normquiz.core.backward_kernels import batch_norm_backward_channels, layer_norm_backward_rows
+from normquiz.core.statistics import batch_count, layer_rows
 
 __all__ = ["batch_norm_backward", "layer_norm_backward"]
 
@@ -117,20 +115,16 @@ def layer_norm_backward(
         weight, shape, "weight", _checks.per_element(shape), x.dtype
     )
     eps = _checks.positive_eps(eps, "layer_norm_backward")
-    size = math.prod(shape)
     if x.size == 0:
         return _empty_gradients(x, shape, weight is not None, out_dtype)
-    grad = layer_rows(grad, shape)
-    xhat, _, var = normalize_rows(layer_rows(x, shape), eps, statistics=True)
-    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)[:, None]
-    dbias = grad.sum(axis=0).reshape(shape).astype(out_dtype, copy=False)
-    dweight = None
-    dxhat = grad
-    if weight is not None:
-        dweight = (grad * xhat).sum(axis=0).reshape(shape).astype(out_dtype, copy=False)
-        dxhat = grad * weight.reshape(size)
-    dx = _dx_from_dxhat(dxhat, xhat, rstd, 1, size)
-    return dx.reshape(x.shape).astype(out_dtype, copy=False), dweight, dbias
+    dx, dweight, dbias = layer_norm_backward_rows(
+        layer_rows(grad, shape), layer_rows(x, shape), None if weight is None else weight.reshape(-1), eps
+    )
+    return (
+        dx.reshape(x.shape).astype(out_dtype, copy=False),
+        None if dweight is None else dweight.reshape(shape).astype(out_dtype),
+        dbias.reshape(shape).astype(out_dtype),
+    )
 
 
 def batch_norm_backward(
@@ -169,23 +163,17 @@ def batch_norm_backward(
     count = batch_count(x, valid, "batch_norm_backward")
     if x.size == 0:
         return _empty_gradients(x, (channels,), weight is not None, out_dtype)
-    mean, var, _ = channel_moments(x, valid)
-    rstd = 1.0 / np.sqrt(var + eps)
-    with np.errstate(invalid="ignore", over="ignore"):  # padding may hold inf/nan
-        xhat = per_channel_affine(x, rstd, None, center=mean)
-    if valid is not None:
-        padded = ~np.expand_dims(valid, 1)
-        np.copyto(xhat, 0, where=padded)
-        grad = np.where(padded, 0, grad).astype(x.dtype, copy=False)
-    axes = (0,) + tuple(range(2, x.ndim))
-    per_channel_shape = (1, channels) + (1,) * (x.ndim - 2)
-    dbias = grad.sum(axis=axes).astype(out_dtype, copy=False)
-    dweight = None
-    dxhat = grad
-    if weight is not None:
-        dweight = (grad * xhat).sum(axis=axes).astype(out_dtype, copy=False)
-        dxhat = grad * weight.reshape(per_channel_shape)
-    dx = _dx_from_dxhat(dxhat, xhat, rstd.astype(x.dtype).reshape(per_channel_shape), axes, count)
-    if valid is not None:
-        np.copyto(dx, 0, where=padded)
-    return dx.astype(out_dtype, copy=False), dweight, dbias
+    if valid is None:
+        dx, dweight, dbias = batch_norm_backward_channels(grad, x, weight, eps)
+    else:
+        # The valid positions, gathered as (count, C): an unmasked batch of
+        # their own. Padded outputs are constants, so their dx is 0 and their dy unused.
+        gathered = np.moveaxis(x, 1, -1)[valid]
+        dx_valid, dweight, dbias = batch_norm_backward_channels(np.moveaxis(grad, 1, -1)[valid], gathered, weight, eps)
+        dx = np.zeros(x.shape, x.dtype)
+        np.moveaxis(dx, 1, -1)[valid] = dx_valid
+    return (
+        dx.astype(out_dtype, copy=False),
+        None if dweight is None else dweight.astype(out_dtype),
+        dbias.astype(out_dtype),
+    )

@@ -14,73 +14,17 @@ from typing import Any
 import numpy as np
 
 from normquiz.core import _checks
+from normquiz.core.channels import foldable, per_channel_affine
 from normquiz.core.columns import normalize_columns
-from normquiz.core.moments import normalize_rows, rows_per_block
+from normquiz.core.moments import normalize_rows
 from normquiz.core.statistics import batch_count, channel_moments, group_rows, instance_rows, layer_rows
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
 
-#: Use materialized parameter tiles once there are at least this many blocks.
-TILE_MIN_BLOCKS = 4
+# per_channel_affine moved to normquiz.core.channels; the import above keeps
+# ``from normquiz.core.functional import per_channel_affine`` working.
 
 _FLOAT64 = np.dtype(np.float64)
-
-
-def per_channel_affine(
-    x: np.ndarray,
-    scale: np.ndarray,
-    shift: np.ndarray | None,
-    *,
-    center: np.ndarray | None = None,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
-    """``(x - center) * scale + shift`` with one float64 value per channel (axis 1) of ``x``.
-
-    Runs over cache-sized blocks of samples, so the passes over a block hit
-    the cache instead of memory. ``x - center`` is computed first, in x's
-    dtype: ``center`` is split into a part representable in that dtype
-    (``hi``, whose subtraction from nearby values is exact) and the rest
-    (``lo``), which is folded into ``shift``; so a float32 channel sitting at
-    1e6 is centred as accurately as in float64, and a constant channel gives
-    exactly ``shift``. ``out`` may be ``x`` itself.
-    """
-    if x.size == 0:  # nothing to transform (no samples, channels or positions)
-        return np.empty(x.shape, x.dtype) if out is None else out
-    samples, channels = x.shape[:2]
-    dtype = x.dtype
-    # (N, C) keeps each channel vector along the contiguous axis; (N, C, S)
-    # broadcasts (C, 1) over each channel's contiguous run of S positions.
-    view = x if x.ndim == 2 else x.reshape(samples, channels, -1)
-    param_shape = (channels,) if x.ndim == 2 else (channels, 1)
-    params = []
-    if center is not None:
-        hi = center.astype(dtype)
-        lo = center - hi
-        if np.any(lo):
-            shift = (0.0 if shift is None else shift) - lo * scale
-        params.append(hi)
-    params.append(np.asarray(scale).astype(dtype))
-    if shift is not None:
-        params.append(np.asarray(shift).astype(dtype))
-    step = rows_per_block(view[0].size)
-    rows = min(step, samples)
-    params = [p.reshape(param_shape) for p in params]
-    tiled = samples >= TILE_MIN_BLOCKS * step
-    if tiled:
-        # Same-shape operands run faster than broadcast ones (see columns._ColumnOps).
-        params = [np.broadcast_to(p, (rows,) + view.shape[1:]).copy() for p in params]
-    result = np.empty(view.shape, dtype) if out is None else out.reshape(view.shape)
-    for start in range(0, samples, step):
-        block, out_block = view[start : start + step], result[start : start + step]
-        block_params = [p[: block.shape[0]] for p in params] if tiled else params
-        if center is not None:
-            np.subtract(block, block_params[0], out=out_block)
-            out_block *= block_params[1]
-        else:
-            np.multiply(block, block_params[0], out=out_block)
-        if shift is not None:
-            out_block += block_params[-1]
-    return result.reshape(x.shape)
 
 
 def _normalize_channels(
@@ -91,11 +35,16 @@ def _normalize_channels(
     weight: np.ndarray | None,
     bias: np.ndarray | None,
 ) -> np.ndarray:
-    """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel, all folded into one pass."""
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel: ``x * s + t`` where the mean allows.
+
+    ``s = weight / sqrt(var + eps)``, ``t = bias - mean * s``: two passes
+    over x when every channel's mean is within a few standard deviations of
+    0; otherwise ``(x - mean) * s + bias``, centring first (see ``channels``).
+    """
     scale = 1.0 / np.sqrt(var + eps)
     if weight is not None:
         scale = scale * weight
-    return per_channel_affine(x, scale, bias, center=mean)
+    return per_channel_affine(x, scale, bias, center=mean, fold=foldable(mean, var))
 
 
 def _update_running(
