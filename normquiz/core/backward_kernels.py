@@ -24,17 +24,49 @@ forward pass.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
-from normquiz.core.moments import BLOCK_ELEMENTS, averaging_vector, constant_vector, row_block_statistics
+from normquiz.core.moments import BLOCK_ELEMENTS, SMALL_ELEMENTS, averaging_vector, constant_vector, row_block_statistics
 from normquiz.core.statistics import channel_moments
 
-__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels"]
+__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_backward"]
 
 #: Elements per block: a quarter of the forward's, as five block-sized
 #: arrays (x, dy, dx and two scratch buffers) must share the cache.
 BACKWARD_BLOCK_ELEMENTS = BLOCK_ELEMENTS // 4
+
+
+def small_backward(
+    grad: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray | None,
+    axes: tuple[int, ...],
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """The backward formula as written, in float64, for inputs of at most ``SMALL_ELEMENTS`` values.
+
+    There the NumPy calls, not the passes, are the cost, and float64 makes
+    the plain two-pass formula exact. ``axes`` are the normalized axes;
+    ``weight`` broadcasts against x (or is None). ``dweight`` and ``dbias``
+    (float64) are summed over the other axes for layer norm (``axes`` the
+    trailing ones) and over ``axes`` themselves for batch norm.
+    """
+    x64, dy = x.astype(np.float64), grad.astype(np.float64)
+    n = math.prod(x.shape[a] for a in axes)
+    xhat = x64 - np.add.reduce(x64, axis=axes, keepdims=True) / n
+    rstd = 1.0 / np.sqrt(np.add.reduce(xhat * xhat, axis=axes, keepdims=True) / n + eps)
+    xhat *= rstd
+    shared = axes if 0 in axes else tuple(range(x.ndim - len(axes)))
+    dbias = np.add.reduce(dy, axis=shared)
+    dweight = None if weight is None else np.add.reduce(dy * xhat, axis=shared)
+    dxhat = dy if weight is None else dy * weight
+    dx = dxhat - np.add.reduce(dxhat, axis=axes, keepdims=True) / n
+    dx -= xhat * (np.add.reduce(dxhat * xhat, axis=axes, keepdims=True) / n)
+    dx *= rstd
+    return dx.astype(x.dtype), dweight, dbias
 
 
 def layer_norm_backward_rows(
@@ -46,6 +78,8 @@ def layer_norm_backward_rows(
     gemv products, accumulated in float64 across blocks; dweight is None
     without a weight.
     """
+    if rows.size <= SMALL_ELEMENTS:
+        return small_backward(grad, rows, weight, (1,), eps)
     count, length = rows.shape
     dtype = rows.dtype
     dx = np.empty(rows.shape, dtype)
@@ -141,6 +175,10 @@ def batch_norm_backward_channels(
     ``dx = alpha dy + beta (x - center) + gamma`` (``per_channel_combination``).
     dweight and dbias are float64 ``(C,)``; dweight is None without a weight.
     """
+    if x.size <= SMALL_ELEMENTS:
+        per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        axes = (0,) + tuple(range(2, x.ndim))
+        return small_backward(grad, x, None if weight is None else weight.reshape(per_channel), axes, eps)
     mean, var, count = channel_moments(x)
     rstd = 1.0 / np.sqrt(var + eps)
     # Centred channels use x itself; otherwise x - hi, hi the mean in x's dtype (exact near it).
