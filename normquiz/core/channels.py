@@ -140,17 +140,15 @@ def per_channel_combination(
 ) -> np.ndarray:
     """``alpha * dy + beta * (x - center) + gamma``, one float64 coefficient per channel (axis 1).
 
-    Batch norm's dx. ``center`` None means 0 (centred data); otherwise it is
-    split as in ``per_channel_affine`` so ``x - center`` is exact. Four
-    passes per block (five with a center); ``dy`` and ``x`` are only read.
+    Batch norm's dx. ``center`` None means 0 (centred data); otherwise it
+    must be representable in x's dtype (the mean rounded to it), so that
+    ``x - center`` is exact near it. Four passes per block (five with a
+    center); ``dy`` and ``x`` are only read.
     """
     dtype = x.dtype
     if x.size == 0:
         return np.empty(x.shape, dtype)
-    hi = None
-    if center is not None:
-        hi, lo = _split_center(center, dtype)
-        gamma = gamma - beta * lo
+    hi = None if center is None else center.astype(dtype)
     blocks = _Blocks(x)
     vectors = [alpha, beta, gamma] + ([] if hi is None else [hi])
     params = blocks.coefficients(*vectors, dtype=dtype)
