@@ -66,7 +66,11 @@ def float_input(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
 
 
 def channel_input(x: Any, function: str, *, min_ndim: int = 2) -> tuple[np.ndarray, np.dtype]:
-    """Validate an input whose channels sit on axis 1: ``(N, C)`` or ``(N, C, *spatial)``."""
+    """Validate an input whose channels sit on axis 1: ``(N, C)`` or ``(N, C, *spatial)``.
+
+    Any axis may have length 0 (no samples, no channels, no positions): the
+    layers then return an empty array, as PyTorch does.
+    """
     array, out_dtype = float_input(x)
     if array.ndim < min_ndim:
         layouts = "(N, C) or (N, C, *spatial)" if min_ndim == 2 else "(N, C, *spatial)"
@@ -75,16 +79,14 @@ def channel_input(x: Any, function: str, *, min_ndim: int = 2) -> tuple[np.ndarr
             f"dimensions (channels on axis 1), got a {array.ndim}-D array of shape "
             f"{_shape_text(array.shape)}."
         )
-    if array.shape[1] == 0:
-        raise ValueError(
-            f"{function} got an input with no channels (shape {_shape_text(array.shape)}); "
-            "axis 1 must hold at least one channel."
-        )
     return array, out_dtype
 
 
 def normalized_shape_tuple(normalized_shape: Any, x: np.ndarray, function: str) -> tuple[int, ...]:
-    """Turn an int or sequence into a shape tuple and check it matches x's trailing dims."""
+    """Turn an int or sequence into a shape tuple and check it matches x's trailing dims.
+
+    Dimensions may be 0 (an empty input); the tuple may not be empty.
+    """
     if type(normalized_shape) is int and 0 < normalized_shape and x.ndim and x.shape[-1] == normalized_shape:
         return (normalized_shape,)  # the common case, without the slower ABC checks below
     if isinstance(normalized_shape, Integral) and not isinstance(normalized_shape, bool):
@@ -98,9 +100,11 @@ def normalized_shape_tuple(normalized_shape: Any, x: np.ndarray, function: str) 
             f"{function}: normalized_shape must be an int or a tuple of ints, "
             f"got {normalized_shape!r}."
         )
-    if not shape or any(d <= 0 for d in shape):
+    # A zero dimension is allowed (an empty input normalizes to an empty output,
+    # as in PyTorch); an empty tuple is not: PyTorch refuses it too.
+    if not shape or any(d < 0 for d in shape):
         raise ValueError(
-            f"{function}: normalized_shape must be a non-empty tuple of positive ints, "
+            f"{function}: normalized_shape must be a non-empty tuple of non-negative ints, "
             f"got {normalized_shape!r}."
         )
     if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:

@@ -41,15 +41,13 @@ kernels as the forward (see docs/core.md for the trade-off).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from normquiz.core import _checks
-from normquiz.core.functional import per_channel_affine
-from normquiz.core.moments import normalize_rows
-from normquiz.core.statistics import batch_statistics
+from normquiz.core.backward_kernels import batch_norm_backward_channels, layer_norm_backward_rows
+from normquiz.core.statistics import batch_count, layer_rows
 
 __all__ = ["batch_norm_backward", "layer_norm_backward"]
 
@@ -76,9 +74,17 @@ def _dx_from_dxhat(
     return rstd * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat)
 
 
+def _empty_gradients(
+    x: np.ndarray, parameter_shape: tuple[int, ...], has_weight: bool, out_dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Gradients for an empty input: dx empty; the parameter gradients are sums of nothing, 0."""
+    zeros = np.zeros(parameter_shape, out_dtype)
+    return np.empty(x.shape, out_dtype), (zeros.copy() if has_weight else None), zeros
+
+
 def layer_norm_backward(
     dy: Any, x: Any, normalized_shape: Any, weight: Any = None, eps: float = 1e-5
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     r"""Gradients of ``layer_norm(x, normalized_shape, weight, bias, eps)``.
 
     .. math:: dx = \mathrm{rstd} \left(\hat{dx} - \overline{\hat{dx}}
@@ -94,9 +100,13 @@ def layer_norm_backward(
         normalized_shape, weight, eps: as passed to the forward.
 
     Returns:
-        ``(dx, dweight, dbias)``: dx of x's shape and dtype; dweight and dbias
-        of shape ``normalized_shape`` (summed over the leading axes), or None
-        when ``weight`` is None (no affine parameters), as PyTorch leaves them.
+        ``(dx, dweight, dbias)``: dx of x's shape and dtype; dweight
+        ``sum(dy * xhat)`` and dbias ``sum(dy)``, of shape
+        ``normalized_shape``, summed over the leading axes. dweight is None
+        when ``weight`` is None (there is no weight to train); dbias is always
+        returned, because it does not depend on the weight: PyTorch allows a
+        bias without a weight and gives it this gradient. An empty input gives
+        an empty dx and zero parameter gradients, as PyTorch's autograd does.
     """
     x, out_dtype = _checks.float_input(x)
     shape = _checks.normalized_shape_tuple(normalized_shape, x, "layer_norm_backward")
@@ -105,23 +115,21 @@ def layer_norm_backward(
         weight, shape, "weight", _checks.per_element(shape), x.dtype
     )
     eps = _checks.positive_eps(eps, "layer_norm_backward")
-    size = math.prod(shape)
-    grad = grad.reshape(-1, size)
-    xhat, _, var = normalize_rows(x.reshape(-1, size), eps, statistics=True)
-    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)[:, None]
-    dweight = dbias = None
-    dxhat = grad
-    if weight is not None:
-        dbias = grad.sum(axis=0).reshape(shape).astype(out_dtype, copy=False)
-        dweight = (grad * xhat).sum(axis=0).reshape(shape).astype(out_dtype, copy=False)
-        dxhat = grad * weight.reshape(size)
-    dx = _dx_from_dxhat(dxhat, xhat, rstd, 1, size)
-    return dx.reshape(x.shape).astype(out_dtype, copy=False), dweight, dbias
+    if x.size == 0:
+        return _empty_gradients(x, shape, weight is not None, out_dtype)
+    dx, dweight, dbias = layer_norm_backward_rows(
+        layer_rows(grad, shape), layer_rows(x, shape), None if weight is None else weight.reshape(-1), eps
+    )
+    return (
+        dx.reshape(x.shape).astype(out_dtype, copy=False),
+        None if dweight is None else dweight.reshape(shape).astype(out_dtype),
+        dbias.reshape(shape).astype(out_dtype),
+    )
 
 
 def batch_norm_backward(
     dy: Any, x: Any, weight: Any = None, eps: float = 1e-5, *, mask: Any = None
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     r"""Gradients of training-mode ``batch_norm(x, weight=weight, bias=..., training=True, eps=eps, mask=mask)``.
 
     .. math:: dx = \mathrm{rstd} \left(\hat{dx} - \overline{\hat{dx}}
@@ -138,8 +146,11 @@ def batch_norm_backward(
 
     Returns:
         ``(dx, dweight, dbias)``: dx of x's shape and dtype (0 at padded
-        positions); dweight and dbias of shape ``(C,)``, or None when
-        ``weight`` is None.
+        positions); dweight ``sum(dy * xhat)`` and dbias ``sum(dy)`` of shape
+        ``(C,)``, over the batch and spatial axes (valid positions only).
+        dweight is None when ``weight`` is None; dbias is always returned, as
+        for ``layer_norm_backward``. An empty batch gives an empty dx and
+        zero parameter gradients, as PyTorch's autograd does.
     """
     x, out_dtype = _checks.channel_input(x, "batch_norm_backward")
     grad = _gradient(dy, x, "batch_norm_backward")
@@ -149,23 +160,20 @@ def batch_norm_backward(
         weight, (channels,), "weight", _checks.per_channel(x.shape), x.dtype
     )
     eps = _checks.positive_eps(eps, "batch_norm_backward")
-    mean, var, count = batch_statistics(x, valid, "batch_norm_backward")
-    rstd = 1.0 / np.sqrt(var + eps)
-    with np.errstate(invalid="ignore", over="ignore"):  # padding may hold inf/nan
-        xhat = per_channel_affine(x, rstd, None, center=mean)
-    if valid is not None:
-        padded = ~np.expand_dims(valid, 1)
-        np.copyto(xhat, 0, where=padded)
-        grad = np.where(padded, 0, grad).astype(x.dtype, copy=False)
-    axes = (0,) + tuple(range(2, x.ndim))
-    per_channel_shape = (1, channels) + (1,) * (x.ndim - 2)
-    dweight = dbias = None
-    dxhat = grad
-    if weight is not None:
-        dbias = grad.sum(axis=axes).astype(out_dtype, copy=False)
-        dweight = (grad * xhat).sum(axis=axes).astype(out_dtype, copy=False)
-        dxhat = grad * weight.reshape(per_channel_shape)
-    dx = _dx_from_dxhat(dxhat, xhat, rstd.astype(x.dtype).reshape(per_channel_shape), axes, count)
-    if valid is not None:
-        np.copyto(dx, 0, where=padded)
-    return dx.astype(out_dtype, copy=False), dweight, dbias
+    count = batch_count(x, valid, "batch_norm_backward")
+    if x.size == 0:
+        return _empty_gradients(x, (channels,), weight is not None, out_dtype)
+    if valid is None:
+        dx, dweight, dbias = batch_norm_backward_channels(grad, x, weight, eps)
+    else:
+        # The valid positions, gathered as (count, C): an unmasked batch of
+        # their own. Padded outputs are constants, so their dx is 0 and their dy unused.
+        gathered = np.moveaxis(x, 1, -1)[valid]
+        dx_valid, dweight, dbias = batch_norm_backward_channels(np.moveaxis(grad, 1, -1)[valid], gathered, weight, eps)
+        dx = np.zeros(x.shape, x.dtype)
+        np.moveaxis(dx, 1, -1)[valid] = dx_valid
+    return (
+        dx.astype(out_dtype, copy=False),
+        None if dweight is None else dweight.astype(out_dtype),
+        dbias.astype(out_dtype),
+    )

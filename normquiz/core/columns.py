@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from normquiz.core.moments import (
+    ONE_PASS_CENTRED,
     SMALL_ELEMENTS,
     averaging_vector,
     constant_vector,
@@ -237,6 +238,39 @@ def _column_sums(
     return residual, sum_d2 / count - residual * residual
 
 
+def _fold_one_block(
+    columns: np.ndarray, ops: _ColumnOps, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
+) -> tuple[np.ndarray | None, np.ndarray | None] | None:
+    """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
+
+    The statistics in one pass from the data as it is (a gemv and an einsum,
+    nothing written) are exact enough when every column's mean is within
+    ``ONE_PASS_CENTRED`` standard deviations of 0, which is checked (see
+    ``moments.row_block_statistics``); then ``s = weight / std`` and
+    ``t = bias - mean * s`` fold the whole layer into two passes. Returns the
+    float64 ``(mean, var)`` (None, None unless ``statistics``), or None when
+    the check fails and nothing was written.
+    """
+    count = columns.shape[0]
+    mean = averaging_vector(count, columns.dtype) @ columns
+    square = mean * mean
+    var = np.einsum("ij,ij->j", columns, columns)  # no squared temporary
+    var *= 1.0 / count
+    var -= square
+    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+        return None
+    mean64, var64 = mean.astype(np.float64), var.astype(np.float64)
+    scale = 1.0 / np.sqrt(var64 + eps)
+    if weight is not None:
+        scale *= weight
+    shift = -mean64 * scale
+    if bias is not None:
+        shift += bias
+    ops(np.multiply, scale.astype(columns.dtype), source=True)
+    ops(np.add, shift.astype(columns.dtype), key=2)
+    return (mean64, var64) if statistics else (None, None)
+
+
 def normalize_columns(
     columns: np.ndarray,
     eps: float,
@@ -262,6 +296,10 @@ def normalize_columns(
     step = count if small else rows_per_block(width, max_rows=MAX_BLOCK_ROWS)
     if count <= step:
         ops = None if small else _ColumnOps(columns, out)
+        if ops is not None and (weight is not None or bias is not None):
+            folded = _fold_one_block(columns, ops, eps, weight, bias, statistics)
+            if folded is not None:
+                return out, *folded
         reference, shift, var = _centre_columns(columns, out, ops)
         stats = (_mean(reference, shift), var.astype(np.float64)) if statistics else (None, None)
         std = np.add(var, eps, out=var)  # var is no longer needed
@@ -282,9 +320,14 @@ def normalize_columns(
     if weight is not None:
         scale *= weight
     hi = None
-    if center is None:
-        # out was not written: it becomes (x - hi) * scale + shift, with hi the
-        # mean in x's dtype (x - hi is exact near it) and mean - hi in the shift.
+    fold = center is None and bias is not None
+    if fold:
+        # Centred data (out not written) with a bias: the affine fold,
+        # out = x * scale + (bias - mean * scale), two passes (see channels.py).
+        center = np.zeros(width)
+    elif center is None:
+        # Without a bias, (x - hi) * scale is as cheap and needs no shift: hi is
+        # the mean in x's dtype (x - hi is exact near it), mean - hi goes in the shift.
         hi = mean.astype(dtype)
         center = hi.astype(np.float64)
     shift = (center - mean) * scale
@@ -297,10 +340,13 @@ def normalize_columns(
     ops = None
     for start in range(0, count, step):
         block = out[start : start + step]
-        ops = _ColumnOps(block if hi is None else columns[start : start + step], block, ops)
+        source = columns[start : start + step] if (fold or hi is not None) else block
+        ops = _ColumnOps(source, block, ops)
         if hi is not None:
             ops(np.subtract, hi, source=True, key=1)
-        ops(np.multiply, scale)
+            ops(np.multiply, scale)
+        else:
+            ops(np.multiply, scale, source=fold)
         if add:
             ops(np.add, shift, key=2)
     return (out, mean, var) if statistics else (out, None, None)

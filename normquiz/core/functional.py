@@ -14,71 +14,17 @@ from typing import Any
 import numpy as np
 
 from normquiz.core import _checks
+from normquiz.core.channels import foldable, per_channel_affine
 from normquiz.core.columns import normalize_columns
-from normquiz.core.moments import normalize_rows, rows_per_block
-from normquiz.core.statistics import batch_count, batch_statistics, group_rows, instance_rows
+from normquiz.core.moments import normalize_rows
+from normquiz.core.statistics import batch_count, channel_moments, group_rows, instance_rows, layer_rows
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
 
-#: Use materialized parameter tiles once there are at least this many blocks.
-TILE_MIN_BLOCKS = 4
+# per_channel_affine moved to normquiz.core.channels; the import above keeps
+# ``from normquiz.core.functional import per_channel_affine`` working.
 
 _FLOAT64 = np.dtype(np.float64)
-
-
-def per_channel_affine(
-    x: np.ndarray,
-    scale: np.ndarray,
-    shift: np.ndarray | None,
-    *,
-    center: np.ndarray | None = None,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
-    """``(x - center) * scale + shift`` with one float64 value per channel (axis 1) of ``x``.
-
-    Runs over cache-sized blocks of samples, so the passes over a block hit
-    the cache instead of memory. ``x - center`` is computed first, in x's
-    dtype: ``center`` is split into a part representable in that dtype
-    (``hi``, whose subtraction from nearby values is exact) and the rest
-    (``lo``), which is folded into ``shift``; so a float32 channel sitting at
-    1e6 is centred as accurately as in float64, and a constant channel gives
-    exactly ``shift``. ``out`` may be ``x`` itself.
-    """
-    samples, channels = x.shape[:2]
-    dtype = x.dtype
-    # (N, C) keeps each channel vector along the contiguous axis; (N, C, S)
-    # broadcasts (C, 1) over each channel's contiguous run of S positions.
-    view = x if x.ndim == 2 else x.reshape(samples, channels, -1)
-    param_shape = (channels,) if x.ndim == 2 else (channels, 1)
-    params = []
-    if center is not None:
-        hi = center.astype(dtype)
-        lo = center - hi
-        if np.any(lo):
-            shift = (0.0 if shift is None else shift) - lo * scale
-        params.append(hi)
-    params.append(np.asarray(scale).astype(dtype))
-    if shift is not None:
-        params.append(np.asarray(shift).astype(dtype))
-    step = rows_per_block(view[0].size)
-    rows = min(step, samples)
-    params = [p.reshape(param_shape) for p in params]
-    tiled = samples >= TILE_MIN_BLOCKS * step
-    if tiled:
-        # Same-shape operands run faster than broadcast ones (see columns._ColumnOps).
-        params = [np.broadcast_to(p, (rows,) + view.shape[1:]).copy() for p in params]
-    result = np.empty(view.shape, dtype) if out is None else out.reshape(view.shape)
-    for start in range(0, samples, step):
-        block, out_block = view[start : start + step], result[start : start + step]
-        block_params = [p[: block.shape[0]] for p in params] if tiled else params
-        if center is not None:
-            np.subtract(block, block_params[0], out=out_block)
-            out_block *= block_params[1]
-        else:
-            np.multiply(block, block_params[0], out=out_block)
-        if shift is not None:
-            out_block += block_params[-1]
-    return result.reshape(x.shape)
 
 
 def _normalize_channels(
@@ -89,11 +35,16 @@ def _normalize_channels(
     weight: np.ndarray | None,
     bias: np.ndarray | None,
 ) -> np.ndarray:
-    """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel, all folded into one pass."""
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel: ``x * s + t`` where the mean allows.
+
+    ``s = weight / sqrt(var + eps)``, ``t = bias - mean * s``: two passes
+    over x when every channel's mean is within a few standard deviations of
+    0; otherwise ``(x - mean) * s + bias``, centring first (see ``channels``).
+    """
     scale = 1.0 / np.sqrt(var + eps)
     if weight is not None:
         scale = scale * weight
-    return per_channel_affine(x, scale, bias, center=mean)
+    return per_channel_affine(x, scale, bias, center=mean, fold=foldable(mean, var))
 
 
 def _update_running(
@@ -170,15 +121,19 @@ def batch_norm(
     if training:
         if running_mean is not None:
             momentum = _checks.momentum_value(momentum, "batch_norm")
+        count = batch_count(x, valid, "batch_norm")
+        if x.size == 0:
+            # An empty batch has no statistics to normalize with or to record:
+            # PyTorch returns an empty output and leaves the running buffers alone.
+            return np.empty(x.shape, out_dtype)
         if valid is None and x.ndim == 2:
             # (N, C): statistics and normalization in one kernel, which leaves the
             # centred values in the output buffer and scales them in place.
-            count = batch_count(x, None, "batch_norm")
             out, mean, var = normalize_columns(x, eps, weight, bias, running_mean is not None)
             if running_mean is not None:
                 _update_running(running_mean, running_var, momentum, mean, var, count)
             return out if out.dtype == out_dtype else out.astype(out_dtype)
-        mean, var, count = batch_statistics(x, valid, "batch_norm")
+        mean, var, count = channel_moments(x, valid)
         if running_mean is not None:
             _update_running(running_mean, running_var, momentum, mean, var, count)
     else:
@@ -227,7 +182,7 @@ def layer_norm(
         return out if out.dtype == out_dtype else out.astype(out_dtype)
     size = math.prod(shape)
     out, _, _ = normalize_rows(
-        x.reshape(-1, size),
+        layer_rows(x, shape),
         eps,
         weight=None if weight is None else weight.reshape(size),
         bias=None if bias is None else bias.reshape(size),
@@ -260,7 +215,7 @@ def rms_norm(x: Any, normalized_shape: Any, weight: Any = None, eps: float | Non
     eps = float(np.finfo(out_dtype).eps) if eps is None else _checks.positive_eps(eps, "rms_norm")
     size = math.prod(shape)
     out, _, _ = normalize_rows(
-        x.reshape(-1, size), eps, center=False, weight=None if weight is None else weight.reshape(size)
+        layer_rows(x, shape), eps, center=False, weight=None if weight is None else weight.reshape(size)
     )
     return out.reshape(x.shape).astype(out_dtype, copy=False)
 
@@ -359,8 +314,11 @@ def instance_norm(
     rows = instance_rows(x, "instance_norm")
     if running_mean is not None:
         momentum = _checks.momentum_value(momentum, "instance_norm")
-    out, mean, var = normalize_rows(rows, eps, statistics=running_mean is not None)
-    if running_mean is not None:
+    # An empty input (no samples, channels or positions) has no statistics to
+    # record; PyTorch leaves the buffers as they are when positions are missing.
+    updating = running_mean is not None and rows.size > 0
+    out, mean, var = normalize_rows(rows, eps, statistics=updating)
+    if updating:
         # PyTorch records the batch average of the per-instance mean and unbiased variance.
         batch_mean = mean.reshape(samples, channels).mean(axis=0)
         batch_var = var.reshape(samples, channels).mean(axis=0)

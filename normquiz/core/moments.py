@@ -35,6 +35,7 @@ __all__ = [
     "SMALL_ELEMENTS",
     "rows_per_block",
     "row_block_moments",
+    "row_block_statistics",
     "row_moments",
     "normalize_rows",
     "combine_moments",
@@ -44,6 +45,10 @@ __all__ = [
 #: (4096, 4096) and, for columns, (1024, 1024): 2**16 was 8% and 20% slower
 #: (per-block overhead), 2**19 no faster and 1.6x slower.
 BLOCK_ELEMENTS = 1 << 18
+
+#: A row or column whose mean is within this many standard deviations of 0
+#: gets its variance in one pass from the data itself (``row_block_statistics``).
+ONE_PASS_CENTRED = 2.0
 
 #: Below this many elements (one NumPy call costs ~1 us whatever it does),
 #: column kernels skip the checks and tiles that pay off on larger blocks.
@@ -96,6 +101,47 @@ def row_block_moments(
     return reference, shift, var
 
 
+def row_block_statistics(
+    rows: np.ndarray, centered: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Mean and biased variance of each row of a ``(m, K)`` block, by the cheapest exact route.
+
+    First one pass over the data as it is, ``mean = x . (1/K)`` and
+    ``var = x . x / K - mean^2`` (two BLAS dot products, nothing written):
+    the subtraction multiplies the rounding error of ``x . x`` by
+    ``1 + mean^2 / var``, at most ``1 + ONE_PASS_CENTRED^2`` when every row's
+    mean is within ``ONE_PASS_CENTRED`` standard deviations of 0, which is
+    checked (and typical of activations). Then ``reference`` is None and
+    ``centered`` is untouched. Otherwise (data on an offset, a constant
+    row) the two-pass ``row_block_moments`` runs and leaves ``rows - mean``
+    in ``centered``. Returns ``(reference, shift, var)``, mean ``= reference + shift``.
+    """
+    length = rows.shape[1]
+    shift = np.vecdot(rows, averaging_vector(length, rows.dtype))
+    square = np.multiply(shift, shift)
+    var = np.vecdot(rows, rows)
+    var *= 1.0 / length
+    var -= square
+    # (ufunc reduce: ndarray.all() adds ~1 us of Python wrapper)
+    if np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+        return None, shift, var
+    return row_block_moments(rows, centered)
+
+
+def empty_row_moments(count: int, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics of ``count`` rows of no values: NaN, the mean of nothing, as ``np.mean`` gives.
+
+    (RMS norm's mean stays 0: it is not a statistic there.) With ``count``
+    0 both are empty.
+    """
+    return (np.full(count, np.nan) if center else np.zeros(count)), np.full(count, np.nan)
+
+
+def _mean64(reference: np.ndarray | None, shift: np.ndarray) -> np.ndarray:
+    """The float64 mean ``reference + shift`` of ``row_block_statistics`` (reference None: 0)."""
+    return shift.astype(np.float64) if reference is None else reference[:, 0].astype(np.float64) + shift
+
+
 def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Float64 mean and biased variance of each row of ``rows`` ``(M, K)``.
 
@@ -104,16 +150,20 @@ def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, n
     cancellation to guard against).
     """
     count, length = rows.shape
+    if rows.size == 0:
+        return empty_row_moments(count, center=center)
     mean, var = np.zeros(count), np.empty(count)
     step = rows_per_block(length)
-    scratch = np.empty((min(count, step), length), rows.dtype)
+    scratch = None
     for start in range(0, count, step):
         block = rows[start : start + step]
-        if center:
-            reference, shift, var[start : start + step] = row_block_moments(block, scratch[: block.shape[0]])
-            mean[start : start + step] = reference[:, 0].astype(np.float64) + shift
-        else:
+        if not center:
             var[start : start + step] = np.vecdot(block, block) / length
+            continue
+        if scratch is None:  # allocated once, and only if a block needs the two-pass route
+            scratch = np.empty((min(count, step), length), rows.dtype)
+        reference, shift, var[start : start + step] = row_block_statistics(block, scratch[: block.shape[0]])
+        mean[start : start + step] = _mean64(reference, shift)
     return mean, var
 
 
@@ -129,40 +179,51 @@ def normalize_rows(
     """Normalize each row of ``rows`` ``(M, K)``: ``(x - mean) / sqrt(var + eps) * weight + bias``.
 
     ``weight`` and ``bias`` have shape ``(K,)``. With ``center=False`` this is
-    RMS norm: ``x / sqrt(mean(x^2) + eps) * weight``. The statistics come
-    from the same block kernel as ``row_moments``, and each block is
-    normalized while it is still in cache. Returns ``(out, mean, var)``; the
+    RMS norm: ``x / sqrt(mean(x^2) + eps) * weight``. Block by block (in
+    cache): the statistics of ``row_block_statistics``, then
+    ``out = (x - mean) * rstd``, in place ``out *= weight`` and
+    ``out += bias``: at most four elementwise passes, one read of ``x`` and
+    one write of ``out`` from memory. Returns ``(out, mean, var)``; the
     statistics (float64, ``(M,)``) only when ``statistics`` is true, else None.
     """
     count, length = rows.shape
     out = np.empty(rows.shape, dtype=rows.dtype)
+    if out.size == 0:  # no rows, or empty rows: nothing to normalize (as in PyTorch)
+        return (out, *empty_row_moments(count, center=center)) if statistics else (out, None, None)
     mean = var = None
     if statistics:
         mean, var = np.zeros(count), np.empty(count)
-    # Small inputs (one block) divide by the standard deviation: one NumPy
-    # call fewer than a reciprocal and a product, where calls dominate.
+    # Small inputs (one block) take the two-pass route and divide by the
+    # standard deviation: the fewest NumPy calls, which dominate there.
     small = out.size <= SMALL_ELEMENTS
     step = count if small else rows_per_block(length)
     for start in range(0, count, step):
         stop = start + step
         block, out_block = (rows, out) if small else (rows[start:stop], out[start:stop])
-        if center:
-            reference, shift, block_var = row_block_moments(block, out_block)
-            source = out_block
-            if statistics:
-                mean[start:stop] = reference[:, 0].astype(np.float64) + shift
-        else:
+        if not center:
             block_var = np.vecdot(block, block)
-            block_var /= length
-            source = block
+            block_var *= 1.0 / length
+            reference = None
+        elif small:
+            reference, shift, block_var = row_block_moments(block, out_block)
+        else:
+            reference, shift, block_var = row_block_statistics(block, out_block)
         if statistics:
             var[start:stop] = block_var
+            if center:
+                mean[start:stop] = _mean64(reference, shift)
         block_var += eps  # in place: these are per-row values, already copied out
         np.sqrt(block_var, out=block_var)
+        # What to scale: x - mean, already in out (two-pass), or x itself (RMS norm).
+        source = block if not center else out_block
         if small:
             np.divide(source, block_var[:, None], out=out_block)
         else:
-            np.multiply(source, np.reciprocal(block_var, out=block_var)[:, None], out=out_block)
+            rstd = np.reciprocal(block_var, out=block_var)[:, None]
+            if center and reference is None:  # one-pass statistics: out = (x - mean) * rstd
+                np.subtract(block, shift[:, None], out=out_block)
+                source = out_block
+            np.multiply(source, rstd, out=out_block)
         if weight is not None:
             out_block *= weight
         if bias is not None:

@@ -28,6 +28,7 @@ __all__ = [
     "batch_count",
     "group_rows",
     "instance_rows",
+    "layer_rows",
 ]
 
 #: The statistics ``normalization_statistics`` knows, by the layer that uses them.
@@ -98,6 +99,9 @@ def channel_moments(x: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.n
     ``(C,)`` and the number of values each was computed over.
     """
     num_channels = x.shape[1]
+    if x.size == 0:  # an empty batch (or no channels): the mean of nothing is NaN, as np.mean gives
+        count = x.shape[0] * math.prod(x.shape[2:]) if mask is None else int(mask.sum())
+        return np.full(num_channels, np.nan), np.full(num_channels, np.nan), count
     if mask is not None:
         # Gather the valid positions into a (count, C) matrix: one column per channel.
         valid = np.moveaxis(x, 1, -1)[mask]
@@ -122,15 +126,18 @@ def batch_count(x: np.ndarray, mask: np.ndarray | None, function: str) -> int:
     """Values per channel in a training batch (valid positions, when masked).
 
     Raises PyTorch's ValueError when a channel would have a single value (its
-    variance is 0 and the unbiased correction divides by 0).
+    variance is 0 and the unbiased correction divides by 0). An empty batch
+    (no positions at all) gives 0, which PyTorch accepts too: there is
+    nothing to normalize and nothing to record.
     """
-    count = int(mask.sum()) if mask is not None else x.size // x.shape[1]
-    if count == 0 and mask is not None:
+    positions = x.shape[0] * math.prod(x.shape[2:])
+    count = int(mask.sum()) if mask is not None else positions
+    if count == 0 and positions:
         raise ValueError(
             f"{function}: the mask marks no valid position, so no channel has a value to "
             "compute statistics from; mark at least 2 positions True (True = valid)."
         )
-    if count <= 1:
+    if count == 1:
         detail = "" if mask is None else f" (the mask leaves {count} valid position per channel)"
         raise ValueError(
             "Expected more than 1 value per channel when training, got input size "
@@ -145,17 +152,30 @@ def batch_statistics(
     """Training-mode batch-norm statistics of a validated ``(N, C, *S)`` input.
 
     Returns ``(mean, var, count)``. Raises as ``batch_count`` does for a batch
-    with one value per channel. The unmasked ``(N, C)`` forward pass computes
+    with one value per channel; an empty batch gives NaN statistics. The unmasked ``(N, C)`` forward pass computes
     the same statistics inside ``columns.normalize_columns``.
     """
     batch_count(x, mask, function)
     return channel_moments(x, mask)
 
 
+def layer_rows(x: np.ndarray, normalized_shape: tuple[int, ...]) -> np.ndarray:
+    """View ``(*, *normalized_shape)`` as ``(M, K)``: one row per leading index (layer and RMS norm).
+
+    The row count is spelled out: ``reshape(-1, 0)`` cannot infer it for an empty input.
+    """
+    k = len(normalized_shape)
+    return x.reshape(math.prod(x.shape[: x.ndim - k]), math.prod(normalized_shape))
+
+
 def instance_rows(x: np.ndarray, function: str) -> np.ndarray:
-    """View ``(N, C, *S)`` as ``(N * C, S)``: one row per (sample, channel)."""
-    spatial = x[0, 0].size if x.shape[0] else math.prod(x.shape[2:])
-    if spatial <= 1:
+    """View ``(N, C, *S)`` as ``(N * C, S)``: one row per (sample, channel).
+
+    One spatial position is refused with PyTorch's message; none (an empty
+    input) is accepted, as PyTorch does.
+    """
+    spatial = math.prod(x.shape[2:])
+    if spatial == 1:
         raise ValueError(
             "Expected more than 1 spatial element when training, got input size "
             f"{_checks.torch_size(x.shape)} ({function} normalizes each channel of each "
@@ -175,7 +195,8 @@ def group_rows(x: np.ndarray, num_groups: Any, function: str) -> np.ndarray:
             f"{tuple(x.shape)}) must be divisible by num_groups={num_groups}; "
             f"try a divisor of {channels}."
         )
-    return x.reshape(x.shape[0] * int(num_groups), -1)
+    # Explicit row length: reshape cannot infer -1 for an empty input.
+    return x.reshape(x.shape[0] * int(num_groups), channels // int(num_groups) * math.prod(x.shape[2:]))
 
 
 def normalization_statistics(
@@ -219,7 +240,7 @@ def normalization_statistics(
         array, _ = _checks.float_input(x)
         shape = _checks.normalized_shape_tuple(normalized_shape, array, function)
         k = len(shape)
-        mean, var = row_moments(array.reshape(-1, math.prod(shape)), center=kind == "layer")
+        mean, var = row_moments(layer_rows(array, shape), center=kind == "layer")
         stat_shape = array.shape[: array.ndim - k] + (1,) * k
         return _build(kind, array, mean, var, stat_shape, tuple(range(array.ndim - k, array.ndim)),
                       mean.size, math.prod(shape))
@@ -242,7 +263,8 @@ def normalization_statistics(
     # broadcasts against x like the other kinds.
     per_group = c // int(num_groups)
     mean, var = (np.repeat(v.reshape(n, int(num_groups)), per_group, axis=1) for v in (mean, var))
-    return _build(kind, array, mean, var, (n, c) + ones, (1,) + spatial_axes, n * int(num_groups), rows.shape[1])
+    return _build(kind, array, mean, var, (n, c) + ones, (1,) + spatial_axes, n * int(num_groups), rows.shape[1],
+                  num_groups=int(num_groups))
 
 
 def _build(
@@ -255,18 +277,19 @@ def _build(
     num_ids: int,
     count: int,
     valid: np.ndarray | None = None,
+    num_groups: int = 1,
 ) -> NormStatistics:
     """Assemble a read-only NormStatistics, deriving group_index from the statistic layout.
 
     ``valid`` (a batch-norm mask, x's shape without axis 1) marks the positions
-    that took part; the others get group id -1.
+    that took part; the others get group id -1. ``num_groups``: for ``"group"``.
     """
     mean = np.ascontiguousarray(mean, dtype=np.float64).reshape(stat_shape)
     var = np.ascontiguousarray(var, dtype=np.float64).reshape(stat_shape)
     if kind == "group":
         n, c = x.shape[:2]
-        groups = num_ids // max(n, 1)
-        ids = (np.arange(n)[:, None] * groups + np.arange(c)[None, :] // (c // groups))
+        groups = num_groups
+        ids = (np.arange(n)[:, None] * groups + np.arange(c)[None, :] // max(1, c // groups))
         ids = ids.reshape((n, c) + (1,) * (x.ndim - 2))
     else:
         ids = np.arange(num_ids).reshape(tuple(1 if a in reduced_axes else d for a, d in enumerate(x.shape)))

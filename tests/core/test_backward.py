@@ -31,7 +31,9 @@ def test_gradients_match_central_differences(layer, shape, affine, masked) -> No
     upstream = rng.normal(size=shape)  # loss = sum(upstream * y)
     features = shape[1:] if layer == "layer" else (shape[1],)
     weight = rng.normal(1.0, 0.5, size=features) if affine else None
-    bias = rng.normal(size=features) if affine else None
+    # Without affine, a zero bias and no weight (PyTorch allows that pair):
+    # its gradient is still defined, and returned.
+    bias = rng.normal(size=features) if affine else np.zeros(features)
     mask = None
     if masked:
         mask = rng.random(shape[:1] + shape[2:]) < 0.7
@@ -49,11 +51,11 @@ def test_gradients_match_central_differences(layer, shape, affine, masked) -> No
     else:
         dx, dweight, dbias = batch_norm_backward(upstream, x, weight, mask=mask)
     assert relative_error(dx, numerical_gradient(loss, x)) < 1e-7
+    assert relative_error(dbias, numerical_gradient(loss, bias)) < 1e-7
     if affine:
         assert relative_error(dweight, numerical_gradient(loss, weight)) < 1e-7
-        assert relative_error(dbias, numerical_gradient(loss, bias)) < 1e-7
     else:
-        assert dweight is None and dbias is None
+        assert dweight is None
     if masked:
         assert np.all(np.moveaxis(dx, 1, -1)[~mask] == 0)
 

@@ -8,6 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
+from tests.core.empty_cases import CASES as EMPTY_CASES  # noqa: E402
 from normquiz.core import (  # noqa: E402
     BatchNorm,
     batch_norm,
@@ -113,30 +114,28 @@ def test_layer_group_instance_rms_norm(seed, dtype) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("affine", [False, True])
 def test_backward_matches_autograd(seed, affine) -> None:
+    # Without affine the layer still gets a bias (PyTorch allows a bias without
+    # a weight): dbias is returned either way, dweight only with a weight.
     rng, x = random_case(seed, np.float64)
     dy = rng.normal(size=x.shape)
-    channels, trailing = x.shape[1], x.shape[1:]
-    x_t = t(x).requires_grad_(True)
-    w = rng.normal(size=channels) if affine else None
-    b = rng.normal(size=channels) if affine else None
-    w_t = t(w).requires_grad_(True) if affine else None
-    b_t = t(b).requires_grad_(True) if affine else None
-    F.batch_norm(x_t, None, None, w_t, b_t, training=True).backward(t(dy))
-    dx, dw, db = batch_norm_backward(dy, x, w)
-    np.testing.assert_allclose(dx, x_t.grad.numpy(), rtol=1e-9, atol=1e-11)
-    if affine:
-        np.testing.assert_allclose(dw, w_t.grad.numpy(), rtol=1e-9, atol=1e-11)
-        np.testing.assert_allclose(db, b_t.grad.numpy(), rtol=1e-9, atol=1e-11)
-    x_t = t(x).requires_grad_(True)
-    lw = rng.normal(size=trailing) if affine else None
-    lw_t = t(lw).requires_grad_(True) if affine else None
-    lb_t = t(np.zeros(trailing)).requires_grad_(True) if affine else None
-    F.layer_norm(x_t, trailing, lw_t, lb_t).backward(t(dy))
-    dx, dw, db = layer_norm_backward(dy, x, trailing, lw)
-    np.testing.assert_allclose(dx, x_t.grad.numpy(), rtol=1e-9, atol=1e-11)
-    if affine:
-        np.testing.assert_allclose(dw, lw_t.grad.numpy(), rtol=1e-9, atol=1e-11)
-        np.testing.assert_allclose(db, lb_t.grad.numpy(), rtol=1e-9, atol=1e-11)
+    tol = {"rtol": 1e-9, "atol": 1e-11}
+    for layer, features in (("batch", (x.shape[1],)), ("layer", x.shape[1:])):
+        x_t = t(x).requires_grad_(True)
+        w = rng.normal(size=features) if affine else None
+        w_t = t(w).requires_grad_(True) if affine else None
+        b_t = t(rng.normal(size=features)).requires_grad_(True)
+        if layer == "batch":
+            F.batch_norm(x_t, None, None, w_t, b_t, training=True).backward(t(dy))
+            dx, dw, db = batch_norm_backward(dy, x, w)
+        else:
+            F.layer_norm(x_t, features, w_t, b_t).backward(t(dy))
+            dx, dw, db = layer_norm_backward(dy, x, features, w)
+        np.testing.assert_allclose(dx, x_t.grad.numpy(), **tol)
+        np.testing.assert_allclose(db, b_t.grad.numpy(), **tol)
+        if affine:
+            np.testing.assert_allclose(dw, w_t.grad.numpy(), **tol)
+        else:
+            assert dw is None
 
 
 @pytest.mark.parametrize("conv", [False, True])
@@ -183,3 +182,94 @@ def test_parameter_count_matches_torch_modules(layer, size, module, affine) -> N
     kwargs = {} if affine is None else {"affine": affine}
     expected = sum(p.numel() for p in module(kwargs).parameters())
     assert parameter_count(layer, size, affine=affine) == expected
+
+
+@pytest.mark.parametrize("case", list(EMPTY_CASES))
+def test_empty_inputs_give_what_torch_gives(case) -> None:
+    shape, ours, theirs = EMPTY_CASES[case]
+    x = np.zeros(shape, np.float32)
+    expected = theirs(torch, t(x))
+    assert tuple(expected.shape) == shape
+    assert ours(x).shape == shape
+
+
+def test_an_empty_batch_keeps_torchs_running_buffers_and_counts_in_the_module() -> None:
+    running_mean, running_var = np.full(3, 0.5, np.float32), np.full(3, 2.0, np.float32)
+    torch_mean, torch_var = t(running_mean.copy()), t(running_var.copy())
+    for shape in ((0, 3), (0, 3, 4), (2, 3, 0)):
+        batch_norm(np.zeros(shape, np.float32), running_mean, running_var, training=True)
+        F.batch_norm(torch.zeros(shape), torch_mean, torch_var, training=True)
+    np.testing.assert_array_equal(running_mean, torch_mean.numpy())
+    np.testing.assert_array_equal(running_var, torch_var.numpy())
+    ours, theirs = BatchNorm(2, momentum=None), torch.nn.BatchNorm1d(2, momentum=None)
+    for x in (np.zeros((0, 2), np.float32), np.array([[1.0, 2.0], [3.0, 6.0]], np.float32)):
+        ours(x)
+        theirs(t(x))
+    assert ours.num_batches_tracked == int(theirs.num_batches_tracked) == 2
+    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy())
+    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy())
+
+
+def test_instance_norm_of_no_samples_keeps_the_buffers_where_torch_writes_nan() -> None:
+    # A documented difference: PyTorch 2.13 averages the per-instance statistics
+    # over 0 instances and stores NaN, poisoning every later eval call. We keep
+    # the buffers, as PyTorch's own batch_norm does for an empty batch (and as
+    # its instance_norm does for instances with no positions).
+    running_mean, running_var = np.zeros(4, np.float32), np.ones(4, np.float32)
+    torch_mean, torch_var = t(running_mean.copy()), t(running_var.copy())
+    instance_norm(np.zeros((0, 4, 3), np.float32), running_mean, running_var)
+    F.instance_norm(torch.zeros(0, 4, 3), torch_mean, torch_var)
+    assert torch.isnan(torch_mean).all() and torch.isnan(torch_var).all()
+    np.testing.assert_array_equal(running_mean, 0)
+    np.testing.assert_array_equal(running_var, 1)
+    torch_mean, torch_var = torch.zeros(4), torch.ones(4)
+    F.instance_norm(torch.zeros(2, 4, 0), torch_mean, torch_var)
+    assert (torch_mean == 0).all() and (torch_var == 1).all()
+
+
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize(("layer", "shape"), [("batch", (0, 3)), ("batch", (2, 3, 0)), ("layer", (0, 3)), ("layer", (4, 0, 3))])
+def test_backward_of_empty_inputs_matches_autograd(layer, shape, affine) -> None:
+    x, w = np.zeros(shape, np.float32), np.ones(3, np.float32) if affine else None
+    x_t = t(x).requires_grad_(True)
+    w_t = t(w).requires_grad_(True) if affine else None
+    b_t = torch.zeros(3, requires_grad=True)
+    if layer == "batch":
+        y = F.batch_norm(x_t, None, None, w_t, b_t, training=True)
+        dx, dw, db = batch_norm_backward(x, x, w)
+    else:
+        y = F.layer_norm(x_t, (3,), w_t, b_t)
+        dx, dw, db = layer_norm_backward(x, x, 3, w)
+    y.backward(torch.zeros_like(y))
+    assert dx.shape == tuple(x_t.grad.shape)
+    np.testing.assert_array_equal(db, b_t.grad.numpy())
+    if affine:
+        np.testing.assert_array_equal(dw, w_t.grad.numpy())
+
+
+def test_errors_around_empty_inputs_are_torchs() -> None:
+    for call in (
+        lambda: F.batch_norm(torch.zeros(1, 0), None, None, training=True),
+        lambda: F.instance_norm(torch.zeros(0, 4, 1)),
+    ):
+        with pytest.raises(ValueError, match="Expected more than 1"):
+            call()
+    with pytest.raises(RuntimeError, match="divisible by num_groups"):
+        F.group_norm(torch.zeros(2, 4, 0), 3)
+    with pytest.raises(RuntimeError, match="at least 1-dimensional"):
+        F.layer_norm(torch.zeros(2, 0), ())
+
+
+def test_fold_of_empty_layers_matches_torchs_fusion() -> None:
+    from torch.nn.utils.fusion import fuse_conv_bn_weights, fuse_linear_bn_weights
+
+    mean, var, gamma, beta = t(np.array([1.0, 0.0], np.float32)), torch.tensor([3.0, 0.0]), torch.tensor([2.0, 1.0]), torch.tensor([0.5, -0.5])
+    weight, bias = torch.zeros(2, 0), torch.tensor([1.0, 2.0])
+    ours = fold_batch_norm(weight.numpy(), bias.numpy(), mean.numpy(), var.numpy(), gamma.numpy(), beta.numpy(), 1.0)
+    theirs = fuse_linear_bn_weights(weight, bias, mean, var, 1.0, gamma, beta)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-6)
+    conv = torch.zeros(0, 3, 3, 3)
+    ours = fold_batch_norm(conv.numpy(), None, np.zeros(0), np.ones(0), np.ones(0), np.zeros(0))
+    theirs = fuse_conv_bn_weights(conv, None, torch.zeros(0), torch.ones(0), 1e-5, torch.ones(0), torch.zeros(0))
+    assert ours[0].shape == tuple(theirs[0].shape) and ours[1].shape == tuple(theirs[1].shape)
