@@ -204,6 +204,10 @@ def _running_slips(batches: np.ndarray, statistic: str, momentum: float | None) 
     if momentum is not None:
         first = batches[0].mean() if statistic == "running_mean" else batches[0].var(ddof=1)
         slips["initial value left out"] = _running_value(batches[1:], statistic, momentum, start=float(first))
+    else:  # the cumulative average discards the initial value at the first step
+        start = 0.0 if statistic == "running_mean" else 1.0
+        observed = [batch.mean() if statistic == "running_mean" else batch.var(ddof=1) for batch in batches]
+        slips["initial value averaged in"] = float((start + sum(observed)) / (len(batches) + 1))
     if statistic == "running_var":
         slips["biased variance stored"] = _running_value(batches, statistic, momentum, biased=True)
     return slips

@@ -76,6 +76,10 @@ def _running_stat(params: dict, inst: Any) -> tuple[float, dict[str, float]]:
     if momentum is not None:
         first = batches[0].mean() if statistic == "running_mean" else batches[0].var(ddof=1)
         slips["initial value left out"] = _running(batches[1:], statistic, momentum, start=float(first))
+    else:
+        stats = [b.mean() if statistic == "running_mean" else b.var(ddof=1) for b in batches]
+        slips["initial value averaged in"] = ((0.0 if statistic == "running_mean" else 1.0) + sum(stats)) / (
+            len(batches) + 1)
     if statistic == "running_var":
         slips["biased variance stored"] = _running(batches, statistic, momentum, biased=True)
     return _running(batches, statistic, momentum), slips
