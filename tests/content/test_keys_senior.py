@@ -282,3 +282,20 @@ def test_folding_a_bn_before_a_padded_conv_is_exact_only_in_the_interior() -> No
     assert difference[..., 1:-1, 1:-1].max() < 1e-5 and difference.max() > 1e-2
     assert exact.abs().max() < 1e-5  # padding with −t/s makes it exact everywhere
     assert correct_texts("hood-fold-before-conv")[0].startswith("Yes, except at the borders")
+
+
+def test_every_numeric_key_of_these_files_is_recomputed_somewhere() -> None:
+    """A numeric question in batch-norm, training-dynamics or under-the-hood needs an assert on its key."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).parent
+    tests = " ".join(path.read_text(encoding="utf-8") for path in folder.glob("test_*.py"))
+    checked = set(re.findall(r'assert_numeric(?:_key)?\(\s*(?:[A-Z]+,\s*)?"([a-z0-9-]+)"', tests))
+    content = folder.parents[1] / "content"
+    for name in ("batch-norm.yaml", "training-dynamics.yaml", "under-the-hood.yaml"):
+        for item in yaml.safe_load((content / name).read_text(encoding="utf-8"))["questions"]:
+            if item["type"] == "numeric":
+                assert item["id"] in checked, f"{name}: {item['id']} has no recomputed key"
