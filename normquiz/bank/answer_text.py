@@ -1,7 +1,9 @@
-"""How a question's answer reads in Markdown: one wording for the study guide and the app's verdicts."""
+"""How a question's answer reads in Markdown: one wording for the study guide and the app's verdicts,
+and the precision a number must have, stated before the learner answers."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from normquiz.bank import model as m
@@ -45,3 +47,30 @@ def answer_text(question: m.QuestionBase, instance: ComputedInstance | None = No
 
 def _labelled(label: str, body: str, *, inline: bool = False) -> str:
     return f"**{label}:** {body}" if inline else f"**{label}:**\n\n{body}"
+
+
+_DECIMALS = {1: "one decimal is", 2: "two decimals are", 3: "three decimals are", 4: "four decimals are"}
+
+
+def answer_precision(question: m.QuestionBase, instance: ComputedInstance | None = None) -> str | None:
+    """How precise a numeric or computed answer must be, e.g. "Answer to within ±0.01 (two
+    decimals are enough)."; None for the other types (and for a computed one without its instance)."""
+    if isinstance(question, m.NumericQuestion):
+        tolerance = question.tolerance
+    elif isinstance(question, m.ComputedQuestion) and instance is not None:
+        tolerance = m.Tolerance(absolute=instance.tolerance)
+    else:
+        return None
+    if tolerance.relative is not None:
+        return f"Answer to within ±{tolerance.relative * 100:g}% of the exact value."
+    if not tolerance.absolute:
+        return "Give the exact value."
+    return f"Answer to within ±{tolerance.absolute:g} ({_enough_digits(tolerance.absolute)})."
+
+
+def _enough_digits(tolerance: float) -> str:
+    """The fewest decimals whose rounding error (half a unit of the last one) stays within ``tolerance``."""
+    if tolerance >= 0.5:
+        return "a whole number is enough"
+    decimals = max(1, math.ceil(-math.log10(2 * tolerance) - 1e-9))
+    return f"{_DECIMALS.get(decimals, f'{decimals} decimals are')} enough"

@@ -173,12 +173,32 @@ def check_computed(instance: ComputedInstance, response: Any) -> AnswerVerdict:
 
 
 _PUNCTUATION = str.maketrans({character: " " for character in string.punctuation + "‐–—’‘“”"})
+_APOSTROPHE = "'’ʼ‘"
+_POSSESSIVE = re.compile(rf"(?<=\w)[{_APOSTROPHE}]s\b")  # Welford's, Welford’s: Welford
+_INNER_APOSTROPHE = re.compile(rf"(?<=\w)[{_APOSTROPHE}](?=\w)")  # don't: dont, not "don t"
+# Code a learner may type for an answer: the module path and the name of the model are not the point.
+_MODULE_PATH = re.compile(r"\b(?:torch\.nn\.|nn\.)(?=[A-Za-z])")
+_RECEIVER = r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\."
+_EVAL_CALL = re.compile(_RECEIVER + r"(?:eval\(\s*\)|train\(\s*(?:mode\s*=\s*)?False\s*\))")
+_TRAIN_CALL = re.compile(_RECEIVER + r"train\(\s*(?:(?:mode\s*=\s*)?True)?\s*\)")
+_TRAILING_KIND = re.compile(r"(?<=\S) (?:layers?|modules?)$")  # "RMSNorm layer": RMSNorm
 
 
 def normalize_text(text: str) -> str:
-    """Lower case, punctuation to spaces, runs of spaces to one: ``"Layer-Norm!"`` → ``"layer norm"``."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_PUNCTUATION)
-    return " ".join(folded.split())
+    """Lower case, possessives and punctuation dropped, runs of spaces to one:
+    ``"Layer-Norm!"`` → ``"layer norm"``, ``"Welford’s"`` → ``"welford"``."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = _INNER_APOSTROPHE.sub("", _POSSESSIVE.sub("", folded))
+    return " ".join(folded.translate(_PUNCTUATION).split())
+
+
+def answer_form(text: str) -> str:
+    """``normalize_text`` after the spellings that name the same answer are made one:
+    ``nn.RMSNorm`` and ``torch.nn.RMSNorm`` are ``RMSNorm``; ``net.eval()`` and
+    ``model.train(False)`` are ``model.eval()``; a trailing "layer" or "module" is dropped."""
+    text = _MODULE_PATH.sub("", text.strip())
+    text = _TRAIN_CALL.sub("model.train()", _EVAL_CALL.sub("model.eval()", text))
+    return _TRAILING_KIND.sub("", normalize_text(text))
 
 
 def edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -199,16 +219,16 @@ def edit_distance_at_most_one(a: str, b: str) -> bool:
 def check_short_answer(question: m.ShortAnswerQuestion, response: Any) -> AnswerVerdict:
     if not isinstance(response, str):
         raise InvalidResponse("type an answer")
-    given = normalize_text(response)
+    given = answer_form(response)
     if not given:
         raise InvalidResponse("type an answer")
     expected = expected_answer(question)
     for accepted in question.answers:
-        target = normalize_text(accepted)
+        target = answer_form(accepted)
         if given == target:
             return AnswerVerdict(True, 1.0, expected)
     for accepted in question.answers:
-        target = normalize_text(accepted)
+        target = answer_form(accepted)
         if len(target) >= SHORT_ANSWER_TYPO_MIN_LENGTH and edit_distance_at_most_one(given, target):
             return AnswerVerdict(True, 1.0, expected, (f"Accepted with a typo: it is spelled “{accepted}”.",))
     others = ", ".join(f"“{answer}”" for answer in question.answers[1:])

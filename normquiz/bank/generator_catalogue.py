@@ -68,6 +68,14 @@ class FoldParams(GeneratorParams):
     quantity: Literal["weight", "bias"] = "weight"
 
 
+class FoldBeforeParams(GeneratorParams):
+    quantity: Literal["weight", "bias"] = "bias"
+
+
+class ScaleStepParams(GeneratorParams):
+    quantity: Literal["norm", "lr_factor"] = "norm"
+
+
 class WeightGradParams(GeneratorParams):
     rows: int = Field(2, ge=1, le=5)
     cols: int = Field(3, ge=2, le=6)
@@ -107,6 +115,13 @@ GENERATORS: dict[str, GeneratorSpec] = {
               "a weight or bias after folding eval-mode batch norm into the linear layer"),
         _spec("layer_norm_weight_grad", WeightGradParams, "matrix upstream col",
               "d loss / d gamma[col] of a layer norm given the upstream gradient"),
+        _spec("folded_batch_norm_before", FoldBeforeParams,
+              "weights bias feature running_mean running_var gamma beta",
+              "a weight or the bias of a linear layer after folding the eval-mode batch norm before it"),
+        _spec("scale_invariant_step", ScaleStepParams, "weight gradient lr norm",
+              "weight norm, or effective-learning-rate factor, after one SGD step on BN-fed weights"),
+        _spec("ported_eps_output", NoParams, "x running_mean running_var gamma beta",
+              "output of Keras-trained batch norm (eps 1e-3) run by PyTorch with eps 1e-5"),
     )
 }
 

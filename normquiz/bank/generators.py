@@ -2,79 +2,42 @@
 
 Every answer comes from ``normquiz.core`` (never re-derived here); the worked
 solutions show the intermediate statistics core reports. Inputs are small
-integers or one-decimal values so that a person can follow by hand.
+integers or one-decimal values so that a person can follow by hand. Each
+generator also names the slips its questions warn about, and redraws until
+none of them would be accepted (see :mod:`normquiz.bank.recipe`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from normquiz import core
 from normquiz.bank import generator_catalogue as g
+from normquiz.bank import generators_gradients as gradients
+from normquiz.bank import generators_inference as inference
 from normquiz.bank.numbers import format_number as number
-
-EPS = 1e-5
-ENTRY_TOLERANCE = 0.01  # outputs of order 1, asked to two decimals
-RUNNING_TOLERANCE = 0.005
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """What a recipe returns; ``generate()`` adds the rendering."""
-
-    answer: float
-    tolerance: float
-    worked_solution: str
-    placeholders: dict[str, str]
-    inputs: dict[str, Any]
-
-
-def term(value: float) -> str:
-    """A number inside a formula: negatives in parentheses, ``(-2)``."""
-    return number(value) if value >= 0 else f"({number(value)})"
-
-
-def vector(values: Any) -> str:
-    return "[" + ", ".join(number(value) for value in np.ravel(values)) + "]"
-
-
-def table(matrix: np.ndarray, row_label: str, column_label: str) -> str:
-    """A Markdown table with 0-based row and column labels."""
-    header = "| | " + " | ".join(f"{column_label} {j}" for j in range(matrix.shape[1])) + " |"
-    rule = "|---|" + "---:|" * matrix.shape[1]
-    rows = [f"| **{row_label} {i}** | " + " | ".join(number(v) for v in row) + " |"
-            for i, row in enumerate(matrix)]
-    return "\n".join([header, rule, *rows])
-
-
-def _integers(rng: np.random.Generator, shape: tuple[int, ...], low: int = -3, high: int = 6) -> np.ndarray:
-    return rng.integers(low, high + 1, size=shape).astype(np.float64)
-
-
-def _pick(rng: np.random.Generator, options: tuple[float, ...]) -> float:
-    return float(options[int(rng.integers(len(options)))])
-
-
-def _spread_input(
-    rng: np.random.Generator, shape: tuple[int, ...], kind: str, **options: Any
-) -> tuple[np.ndarray, core.NormStatistics]:
-    """Small integers whose every normalization group has a visible spread, and their statistics."""
-    for _ in range(50):
-        x = _integers(rng, shape)
-        stats = core.normalization_statistics(x, kind, **options)
-        if np.all(stats.var >= 0.5):
-            break
-    return x, stats  # the last draw, should 50 in a row be flat (they never are)
+from normquiz.bank.recipe import (
+    ENTRY_TOLERANCE,
+    EPS,
+    RUNNING_TOLERANCE,
+    Recipe,
+    draw_telling,
+    integers,
+    pick,
+    spread_input,
+    table,
+    term,
+    vector,
+)
 
 
 def _telling_position(rng: np.random.Generator, x: np.ndarray, stats: core.NormStatistics) -> tuple[int, ...]:
     """A random entry whose output is not simply 0 (the entry is not its group's mean)."""
     candidates = np.argwhere(x != np.broadcast_to(stats.mean, x.shape))
-    if not len(candidates):  # pragma: no cover - _spread_input rules this out
+    if not len(candidates):  # pragma: no cover - spread_input rules this out
         candidates = np.argwhere(np.ones_like(x, dtype=bool))
     return tuple(int(index) for index in candidates[int(rng.integers(len(candidates)))])
 
@@ -82,8 +45,8 @@ def _telling_position(rng: np.random.Generator, x: np.ndarray, stats: core.NormS
 def _affine(rng: np.random.Generator, size: int, enabled: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
     if not enabled:
         return None, None
-    gamma = np.array([_pick(rng, (0.5, 1.0, 1.5, 2.0)) for _ in range(size)])
-    beta = np.array([_pick(rng, (-1.0, -0.5, 0.0, 0.5, 1.0)) for _ in range(size)])
+    gamma = np.array([pick(rng, (0.5, 1.0, 1.5, 2.0)) for _ in range(size)])
+    beta = np.array([pick(rng, (-1.0, -0.5, 0.0, 0.5, 1.0)) for _ in range(size)])
     return gamma, beta
 
 
@@ -119,28 +82,66 @@ def _entry_recipe(
     return float(output[position]), "\n".join(lines)
 
 
+def _normalized_with(x: np.ndarray, stats: core.NormStatistics, position: tuple[int, ...], *,
+                     unbiased: bool = False) -> float:
+    """x̂ at ``position`` from ``stats`` (optionally with the unbiased variance, a named slip)."""
+    mean = np.broadcast_to(stats.mean, x.shape)[position]
+    var = np.broadcast_to(stats.unbiased_var if unbiased else stats.var, x.shape)[position]
+    return float((x[position] - mean) / np.sqrt(var + EPS))
+
+
+def _entry_slips(kind: str, x: np.ndarray, stats: core.NormStatistics, position: tuple[int, int],
+                 gamma: np.ndarray | None, beta: np.ndarray | None) -> dict[str, float]:
+    """The slips matrix-entry questions warn about: the other axis, N − 1, the row's γ/β, no affine."""
+    row, col = position
+    other = "layer" if kind == "batch" else "batch"
+    other_options = {"normalized_shape": (x.shape[1],)} if other == "layer" else {}
+    if kind == "rms":  # the slips are subtracting the mean, or using the column
+        layer_stats = core.normalization_statistics(x, "layer", normalized_shape=(x.shape[1],))
+        column_square = float(np.mean(x[:, col] ** 2))
+        return {"mean subtracted (layer norm)": _normalized_with(x, layer_stats, position),
+                "column's mean square": float(x[position] / np.sqrt(column_square + EPS))}
+    other_stats = core.normalization_statistics(x, other, **other_options)
+    scale = np.ones(x.shape[1]) if gamma is None else gamma
+    shift = np.zeros(x.shape[1]) if beta is None else beta
+    slips = {
+        f"{other}-norm statistics (the other axis)": scale[col] * _normalized_with(x, other_stats, position)
+        + shift[col],
+        "unbiased variance": scale[col] * _normalized_with(x, stats, position, unbiased=True) + shift[col],
+    }
+    if gamma is not None:
+        normalized = _normalized_with(x, stats, position)
+        slips["affine left out"] = normalized
+        if row < x.shape[1]:  # on the diagonal this slip cannot be told apart: redraw
+            slips["γ and β of the row, not the column"] = gamma[row] * normalized + shift[row]
+    return slips
+
+
 def _matrix_entry(params: Any, seed: int, kind: str) -> Recipe:
-    rng = np.random.default_rng(seed)
-    rows, cols = params.rows, params.cols
-    options = {"normalized_shape": (cols,)} if kind in ("layer", "rms") else {}
-    x, stats = _spread_input(rng, (rows, cols), kind, **options)
-    gamma, beta = _affine(rng, cols, getattr(params, "affine", False))
-    if kind == "layer":
-        output = core.layer_norm(x, (cols,), gamma, beta, eps=EPS)
-    elif kind == "rms":
-        output = core.rms_norm(x, (cols,), eps=EPS)
-    else:
-        output = core.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)
-    row, col = _telling_position(rng, x, stats)
-    group_name = f"column {col} (all {rows} examples)" if kind == "batch" else f"row {row}"
-    answer, solution = _entry_recipe(x, stats, output, (row, col), group_name, gamma, beta)
-    placeholders = {"row": str(row), "col": str(col), "matrix": table(x, "row", "col")}
-    inputs: dict[str, Any] = {"x": x}
-    if kind != "rms":
-        placeholders["gamma"] = vector(gamma) if gamma is not None else "[1, …, 1] (no affine)"
-        placeholders["beta"] = vector(beta) if beta is not None else "[0, …, 0] (no affine)"
-        inputs.update(gamma=gamma, beta=beta)
-    return Recipe(answer, ENTRY_TOLERANCE, solution, placeholders, inputs)
+    def draw(rng: np.random.Generator) -> Recipe:
+        rows, cols = params.rows, params.cols
+        options = {"normalized_shape": (cols,)} if kind in ("layer", "rms") else {}
+        x, stats = spread_input(rng, (rows, cols), kind, **options)
+        gamma, beta = _affine(rng, cols, getattr(params, "affine", False))
+        if kind == "layer":
+            output = core.layer_norm(x, (cols,), gamma, beta, eps=EPS)
+        elif kind == "rms":
+            output = core.rms_norm(x, (cols,), eps=EPS)
+        else:
+            output = core.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)
+        row, col = _telling_position(rng, x, stats)
+        group_name = f"column {col} (all {rows} examples)" if kind == "batch" else f"row {row}"
+        answer, solution = _entry_recipe(x, stats, output, (row, col), group_name, gamma, beta)
+        placeholders = {"row": str(row), "col": str(col), "matrix": table(x, "row", "col")}
+        inputs: dict[str, Any] = {"x": x}
+        if kind != "rms":
+            placeholders["gamma"] = vector(gamma) if gamma is not None else "[1, …, 1] (no affine)"
+            placeholders["beta"] = vector(beta) if beta is not None else "[0, …, 0] (no affine)"
+            inputs.update(gamma=gamma, beta=beta)
+        slips = _entry_slips(kind, x, stats, (row, col), gamma, beta)
+        return Recipe(answer, ENTRY_TOLERANCE, solution, placeholders, inputs, slips)
+
+    return draw_telling(draw, np.random.default_rng(seed))
 
 
 def layer_norm_entry(params: g.MatrixParams, seed: int) -> Recipe:
@@ -155,27 +156,75 @@ def rms_norm_entry(params: g.RmsParams, seed: int) -> Recipe:
     return _matrix_entry(params, seed, "rms")
 
 
+def _group_slips(x: np.ndarray, groups: int, position: tuple[int, int, int],
+                 stats: core.NormStatistics) -> dict[str, float]:
+    """Normalizing over the wrong set of channels, or with N − 1."""
+    channels = x.shape[1]
+    slips = {"unbiased variance": _normalized_with(x, stats, position, unbiased=True)}
+    if groups < channels:
+        slips["the channel alone (instance norm)"] = float(core.group_norm(x, channels, eps=EPS)[position])
+    if groups > 1:
+        slips["all channels (layer norm)"] = float(core.group_norm(x, 1, eps=EPS)[position])
+    return slips
+
+
 def group_norm_entry(params: g.GroupNormParams, seed: int) -> Recipe:
-    rng = np.random.default_rng(seed)
-    x, stats = _spread_input(rng, (1, params.channels, params.length), "group", num_groups=params.groups)
-    output = core.group_norm(x, params.groups, eps=EPS)
-    _, channel, position = _telling_position(rng, x, stats)
-    size = params.channels // params.groups
-    first = channel // size * size
-    group_name = (f"group {channel // size}, channels {first}–{first + size - 1}, "
-                  f"all {params.length} positions")
-    answer, solution = _entry_recipe(x, stats, output, (0, channel, position), group_name)
-    placeholders = {"tensor": table(x[0], "channel", "position"), "channel": str(channel),
-                    "position": str(position), "groups": str(params.groups)}
-    return Recipe(answer, ENTRY_TOLERANCE, solution, placeholders, {"x": x})
+    def draw(rng: np.random.Generator) -> Recipe:
+        x, stats = spread_input(rng, (1, params.channels, params.length), "group", num_groups=params.groups)
+        output = core.group_norm(x, params.groups, eps=EPS)
+        _, channel, position = _telling_position(rng, x, stats)
+        size = params.channels // params.groups
+        first = channel // size * size
+        group_name = (f"group {channel // size}, channels {first}–{first + size - 1}, "
+                      f"all {params.length} positions")
+        answer, solution = _entry_recipe(x, stats, output, (0, channel, position), group_name)
+        placeholders = {"tensor": table(x[0], "channel", "position"), "channel": str(channel),
+                        "position": str(position), "groups": str(params.groups)}
+        slips = _group_slips(x, params.groups, (0, channel, position), stats)
+        return Recipe(answer, ENTRY_TOLERANCE, solution, placeholders, {"x": x}, slips)
+
+    return draw_telling(draw, np.random.default_rng(seed))
+
+
+def _running_value(batches: np.ndarray, statistic: str, momentum: float | None, *,
+                   start: float | None = None, biased: bool = False) -> float:
+    """A running buffer after ``batches`` under a given (possibly mistaken) reading of the rule."""
+    value = start if start is not None else (0.0 if statistic == "running_mean" else 1.0)
+    for step, batch in enumerate(batches, start=1):
+        observed = batch.mean() if statistic == "running_mean" else batch.var(ddof=0 if biased else 1)
+        factor = momentum if momentum is not None else 1 / step
+        value = (1 - factor) * value + factor * observed
+    return float(value)
+
+
+def _running_slips(batches: np.ndarray, statistic: str, momentum: float | None) -> dict[str, float]:
+    slips: dict[str, float] = {}
+    if momentum is not None and momentum != 0.5:  # at 0.5 both readings agree
+        slips["momentum read as the weight of the old value"] = _running_value(batches, statistic, 1 - momentum)
+    if momentum is not None:
+        first = batches[0].mean() if statistic == "running_mean" else batches[0].var(ddof=1)
+        slips["initial value left out"] = _running_value(batches[1:], statistic, momentum, start=float(first))
+    else:  # the cumulative average discards the initial value at the first step
+        start = 0.0 if statistic == "running_mean" else 1.0
+        observed = [batch.mean() if statistic == "running_mean" else batch.var(ddof=1) for batch in batches]
+        slips["initial value averaged in"] = float((start + sum(observed)) / (len(batches) + 1))
+    if statistic == "running_var":
+        slips["biased variance stored"] = _running_value(batches, statistic, momentum, biased=True)
+    return slips
 
 
 def running_stat_after_steps(params: g.RunningStatParams, seed: int) -> Recipe:
-    rng = np.random.default_rng(seed)
-    batches = _integers(rng, (params.steps, params.batch_size), 0, 6)
-    for step in batches:  # a batch of equal values would make a dull, degenerate step
-        while np.all(step == step[0]):
-            step[:] = _integers(rng, (params.batch_size,), 0, 6)
+    def draw(rng: np.random.Generator) -> Recipe:
+        batches = integers(rng, (params.steps, params.batch_size), 0, 6)
+        for step in batches:  # a batch of equal values would make a dull, degenerate step
+            while np.all(step == step[0]):
+                step[:] = integers(rng, (params.batch_size,), 0, 6)
+        return _running_recipe(params, batches)
+
+    return draw_telling(draw, np.random.default_rng(seed))
+
+
+def _running_recipe(params: g.RunningStatParams, batches: np.ndarray) -> Recipe:
     layer = core.BatchNorm(1, momentum=params.momentum)
     buffer_name = params.statistic
     momentum_text = number(params.momentum) if params.momentum is not None else "None (cumulative average)"
@@ -196,32 +245,8 @@ def running_stat_after_steps(params: g.RunningStatParams, seed: int) -> Recipe:
     batch_rows = "\n".join(f"- step {i}: {vector(batch)}" for i, batch in enumerate(batches, start=1))
     placeholders = {"batches": batch_rows, "momentum": momentum_text, "steps": str(params.steps),
                     "statistic": buffer_name}
-    return Recipe(answer, RUNNING_TOLERANCE, "\n".join(lines), placeholders, {"batches": batches})
-
-
-def _eval_setting(rng: np.random.Generator) -> dict[str, float]:
-    return {
-        "running_mean": float(rng.integers(-2, 4)),
-        "running_var": _pick(rng, (0.25, 1.0, 4.0, 9.0)),
-        "gamma": _pick(rng, (0.5, 1.0, 1.5, 2.0)),
-        "beta": _pick(rng, (-1.0, -0.5, 0.0, 0.5, 1.0)),
-    }
-
-
-def batch_norm_eval_output(params: g.NoParams, seed: int) -> Recipe:
-    rng = np.random.default_rng(seed)
-    setting = _eval_setting(rng)
-    x = float(rng.integers(-3, 7))
-    arrays = {name: np.array([value]) for name, value in setting.items()}
-    output = core.batch_norm(np.array([[x]]), arrays["running_mean"], arrays["running_var"],
-                             arrays["gamma"], arrays["beta"], training=False, eps=EPS)
-    answer = float(output[0, 0])
-    text = {name: number(value) for name, value in setting.items()}
-    solution = (f"In eval mode batch norm uses the running statistics, not the batch:\n"
-                f"y = γ · (x − running_mean) / √(running_var + eps) + β = "
-                f"{text['gamma']} · ({number(x)} − {term(setting['running_mean'])}) / √({text['running_var']} + 1e-5)"
-                f" + {term(setting['beta'])} ≈ **{number(answer)}**.")
-    return Recipe(answer, ENTRY_TOLERANCE, solution, {"x": number(x), **text}, {"x": x, **setting})
+    return Recipe(answer, RUNNING_TOLERANCE, "\n".join(lines), placeholders, {"batches": batches},
+                  _running_slips(batches, buffer_name, params.momentum))
 
 
 _LAYER_CALLS = {
@@ -260,50 +285,24 @@ def parameter_count(params: g.ParameterCountParams, seed: int) -> Recipe:
         solution = (f"`{call}` learns a weight (γ) and a bias (β) of {per_tensor} values each: "
                     f"2 × {per_tensor} = **{answer}**.{buffers}")
     placeholders = {"shape": str(shape), "layer_call": f"`{call}`"}
-    return Recipe(float(answer), 0.0, solution, placeholders, {"shape": shape, "size": size})
+    return Recipe(float(answer), 0.0, solution, placeholders, {"shape": shape, "size": size},
+                  _count_slips(layer, answer, per_tensor))
+
+
+def _count_slips(layer: str, answer: int, per_tensor: int) -> dict[str, float]:
+    """Half or double the count, buffers counted, or affine parameters assumed where there are none."""
+    if answer == 0:
+        return {"affine parameters assumed": 2.0 * per_tensor}
+    if answer == per_tensor:
+        return {"a bias counted too": 2.0 * per_tensor}
+    slips = {"only γ counted": float(per_tensor)}
+    if layer == "batch_norm":
+        slips["running buffers counted"] = answer + 2.0 * per_tensor
+    return slips
 
 
 def _differs_from_default(layer: str, affine: bool) -> bool:
     return affine is (layer == "instance_norm")
-
-
-def folded_batch_norm(params: g.FoldParams, seed: int) -> Recipe:
-    rng = np.random.default_rng(seed)
-    setting = _eval_setting(rng)
-    weight, bias = _pick(rng, (-1.0, 0.5, 1.0, 1.5, 2.0)), float(rng.integers(-2, 3))
-    arrays = {name: np.array([value]) for name, value in setting.items()}
-    folded_weight, folded_bias = core.fold_batch_norm(
-        np.array([[weight]]), np.array([bias]), arrays["running_mean"], arrays["running_var"],
-        arrays["gamma"], arrays["beta"], eps=EPS)
-    text = {name: number(value) for name, value in setting.items()}
-    scale = f"{text['gamma']} / √({text['running_var']} + 1e-5)"
-    answer = float(np.ravel(folded_weight if params.quantity == "weight" else folded_bias)[0])
-    solution = (f"Eval-mode BN after the linear layer computes γ · (w·x + b − μ) / √(σ² + eps) + β, "
-                f"so the scale s = γ / √(σ² + eps) = {scale} ≈ {number(setting['gamma'] / np.sqrt(setting['running_var'] + EPS))}.\n"
-                f"- folded weight = s · w = {number(np.ravel(folded_weight)[0])}\n"
-                f"- folded bias = s · (b − μ) + β = s · ({number(bias)} − {term(setting['running_mean'])}) + {term(setting['beta'])}"
-                f" = {number(np.ravel(folded_bias)[0])}\n\nThe {params.quantity} asked for is **{number(answer)}**.")
-    placeholders = {"weight": number(weight), "bias": number(bias), **text}
-    return Recipe(answer, ENTRY_TOLERANCE, solution, placeholders, {"weight": weight, "bias": bias, **setting})
-
-
-def layer_norm_weight_grad(params: g.WeightGradParams, seed: int) -> Recipe:
-    rng = np.random.default_rng(seed)
-    shape = (params.rows, params.cols)
-    x, stats = _spread_input(rng, shape, "layer", normalized_shape=(params.cols,))
-    upstream = _integers(rng, shape, -2, 2)
-    col = int(rng.integers(params.cols))
-    _, dweight, _ = core.layer_norm_backward(upstream, x, (params.cols,), np.ones(params.cols), eps=EPS)
-    answer = float(dweight[col])
-    normalized = (x - stats.mean) * stats.rstd(EPS)
-    lines = ["d loss / d γ[j] = Σ over rows of upstream[i, j] · x̂[i, j], with x̂ the normalized input.", ""]
-    for i in range(params.rows):
-        lines.append(f"- row {i}: mean {number(stats.mean[i, 0])}, biased variance {number(stats.var[i, 0])}, "
-                     f"x̂[{i}, {col}] = {number(normalized[i, col])}, upstream {number(upstream[i, col])}")
-    products = " + ".join(f"{term(upstream[i, col])} · {term(normalized[i, col])}" for i in range(params.rows))
-    lines.append(f"\nd loss / d γ[{col}] = {products} = **{number(answer)}**.")
-    placeholders = {"matrix": table(x, "row", "col"), "upstream": table(upstream, "row", "col"), "col": str(col)}
-    return Recipe(answer, ENTRY_TOLERANCE, "\n".join(lines), placeholders, {"x": x, "upstream": upstream})
 
 
 RECIPES: dict[str, Callable[[Any, int], Recipe]] = {
@@ -312,8 +311,7 @@ RECIPES: dict[str, Callable[[Any, int], Recipe]] = {
     "rms_norm_entry": rms_norm_entry,
     "group_norm_entry": group_norm_entry,
     "running_stat_after_steps": running_stat_after_steps,
-    "batch_norm_eval_output": batch_norm_eval_output,
     "parameter_count": parameter_count,
-    "folded_batch_norm": folded_batch_norm,
-    "layer_norm_weight_grad": layer_norm_weight_grad,
+    **gradients.RECIPES,
+    **inference.RECIPES,
 }

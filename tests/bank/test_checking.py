@@ -121,3 +121,29 @@ def test_computed_needs_its_instance() -> None:
     question = make("computed", generator="parameter_count", params={"layer": "layer_norm"})
     with pytest.raises(ValueError, match="instance"):
         check_answer(question, 3)
+
+
+def test_possessives_apostrophes_and_curly_quotes_match() -> None:
+    question = make("short_answer", answers=["Welford", "Welford's algorithm"])
+    for response in ("Welford's", "Welford’s", "welfords", "Welford’s algorithm", "WELFORD'S ALGORITHM"):
+        assert check_answer(question, response).correct, response
+    for response in ("Weldon's", "Chan's", "Welford's two-pass"):
+        assert not check_answer(question, response).correct, response
+
+
+def test_module_paths_and_a_trailing_layer_name_the_same_answer() -> None:
+    question = make("short_answer", answers=["RMSNorm", "RMS norm"])
+    for response in ("nn.RMSNorm", "torch.nn.RMSNorm", "RMSNorm layer", "nn.RMSNorm module", "rms norm layers"):
+        assert check_answer(question, response).correct, response
+    for response in ("nn.LayerNorm", "LayerNorm layer", "torch.nn.GroupNorm", "layer", "nn."):
+        assert not check_answer(question, response).correct, response
+
+
+def test_any_model_name_and_train_false_mean_eval() -> None:
+    question = make("short_answer", answers=["model.eval()", "eval"])
+    for response in ("net.eval()", "self.backbone.eval()", "model.train(False)", "net.train(mode=False)",
+                     "model.eval"):
+        assert check_answer(question, response).correct, response
+    for response in ("model.train()", "net.train(True)", "model.train(mode=True)", "torch.no_grad()",
+                     "model.requires_grad_(False)"):
+        assert not check_answer(question, response).correct, response

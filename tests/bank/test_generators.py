@@ -73,3 +73,42 @@ def test_running_stat_worked_solution_shows_each_step() -> None:
 
 def test_render_leaves_unknown_placeholders() -> None:
     assert render_placeholders("{{a}} and {{ b }} and {{c}}", {"a": "1", "b": "2"}) == "1 and 2 and {{c}}"
+
+
+#: Every generator with each parameter that changes what it computes.
+VARIANTS = [
+    ("layer_norm_entry", {}), ("layer_norm_entry", {"affine": True, "rows": 6, "cols": 8}),
+    ("batch_norm_entry", {}), ("batch_norm_entry", {"affine": True}), ("batch_norm_entry", {"rows": 2, "cols": 6}),
+    ("rms_norm_entry", {}), ("rms_norm_entry", {"rows": 1, "cols": 8}),
+    ("group_norm_entry", {}), ("group_norm_entry", {"groups": 1}), ("group_norm_entry", {"channels": 6, "groups": 3}),
+    ("running_stat_after_steps", {}), ("running_stat_after_steps", {"statistic": "running_var", "steps": 4}),
+    ("running_stat_after_steps", {"momentum": None, "steps": 3}), ("running_stat_after_steps", {"momentum": 0.5}),
+    ("batch_norm_eval_output", {}), ("ported_eps_output", {}),
+    *[("parameter_count", {"layer": layer, **affine}) for layer in
+      ("batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm")
+      for affine in ({}, {"affine": True}, {"affine": False})],
+    ("folded_batch_norm", {"quantity": "weight"}), ("folded_batch_norm", {"quantity": "bias"}),
+    ("folded_batch_norm_before", {"quantity": "weight"}), ("folded_batch_norm_before", {"quantity": "bias"}),
+    ("layer_norm_weight_grad", {}), ("layer_norm_weight_grad", {"rows": 5, "cols": 6}),
+    ("scale_invariant_step", {"quantity": "norm"}), ("scale_invariant_step", {"quantity": "lr_factor"}),
+]
+
+
+def test_the_variants_cover_every_generator() -> None:
+    assert {name for name, _ in VARIANTS} == set(GENERATORS)
+
+
+@pytest.mark.parametrize(("generator", "params"), VARIANTS, ids=lambda value: str(value))
+def test_generator_agrees_with_an_independent_numpy_computation_and_rejects_named_slips(
+        generator: str, params: dict) -> None:
+    from tests.content.oracles import expected
+
+    question = computed(generator, **params)
+    full_params = {**PARAMS.get(generator, {}), **params}
+    for seed in range(150):
+        instance = generate(question, seed)
+        answer, slips = expected(generator, full_params, instance)
+        assert instance.answer == pytest.approx(answer, rel=1e-6, abs=1e-6), (generator, params, seed)
+        accepted = [name for name, value in slips.items()
+                    if check_answer(question, round(value, 2), instance=instance).correct]
+        assert not accepted, (generator, params, seed, accepted)

@@ -134,18 +134,19 @@ def test_grad_accumulation_keeps_micro_batch_statistics():
 # ---------------------------------------------------------------- under-the-hood.yaml
 
 
-def test_fold_numeric_bias():
-    weight, bias = np.array([[2.0]]), np.array([3.0])
+def test_fold_numeric_bias_of_a_convolution_without_bias():
+    rng = np.random.default_rng(3)
+    weight = rng.standard_normal((1, 2, 3, 3))  # one output channel of a 3x3 conv, no bias
     running_mean, running_var = np.array([1.0]), np.array([3.99999])
     gamma, beta = np.array([1.5]), np.array([0.5])
-    folded_weight, folded_bias = core.fold_batch_norm(weight, bias, running_mean, running_var, gamma, beta)
+    folded_weight, folded_bias = core.fold_batch_norm(weight, None, running_mean, running_var, gamma, beta)
     assert_numeric(HOOD, "hood-fold-numeric", float(folded_bias[0]))
-    assert abs(float(folded_weight[0, 0]) - 1.5) < 1e-6  # quoted in the explanation
-    # and the folded layer really equals linear -> eval-mode BN (the explanation's check at x = 1)
-    x = np.array([[1.0]])
-    unfolded = core.batch_norm(x @ weight.T + bias, running_mean, running_var, gamma, beta, training=False)
-    assert abs(float(unfolded[0, 0]) - 3.5) < 1e-5
-    np.testing.assert_allclose(x @ folded_weight.T + folded_bias, unfolded, atol=1e-6)
+    np.testing.assert_allclose(folded_weight, 0.75 * weight)  # quoted in the explanation
+    # conv(x) + b' equals BN(conv(x)) for a patch: the fused layer needs that bias
+    patch = rng.standard_normal((2, 3, 3))
+    z = np.array([[float((weight[0] * patch).sum())]])
+    fused = float((folded_weight[0] * patch).sum() + folded_bias[0])
+    assert abs(fused - float(core.batch_norm(z, running_mean, running_var, gamma, beta)[0, 0])) < 1e-9
 
 
 def test_fold_formula_choice_matches_core():
@@ -304,13 +305,16 @@ def test_float16_square_overflow():
     assert_numeric(HOOD, "hood-fp16-square-overflow", 256)
 
 
-def test_per_example_code_is_layer_norm_not_batch_norm():
-    assert question(HOOD, "hood-bug-per-example-basic")["answer"] is False
+def test_axis_zero_code_is_batch_norm_and_axis_one_is_layer_norm():
+    assert question(HOOD, "hood-bug-per-example-basic")["answer"] is True
     rng = np.random.default_rng(16)
     x = rng.standard_normal((5, 4))
-    buggy = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
-    np.testing.assert_allclose(buggy, core.layer_norm(x, (4,)), atol=1e-10)
-    assert not np.allclose(buggy, core.batch_norm(x, training=True), atol=1e-3)
+    shown = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+    np.testing.assert_allclose(shown, core.batch_norm(x, training=True), atol=1e-10)
+    per_example = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(per_example, core.layer_norm(x, (4,)), atol=1e-10)
+    with pytest.raises(ValueError):  # axis=1 without keepdims: (5, 4) - (5,) does not broadcast
+        x - x.mean(axis=1)
 
 
 def test_image_axes_bug_is_instance_norm():

@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, Static, Text
 
 from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
+from normquiz.bank.answer_text import answer_precision
 from normquiz.study.quiz_run import QuizRun
 from normquiz.tui.messages import BankLoaded, DemoRequested
 from normquiz.tui.widgets.answers import (
@@ -153,6 +154,9 @@ class QuizScreen(Screen[None]):
         if isinstance(widget, (Input, TextArea)):
             widget.cursor_blink = self.app.cursor_blink
         help_line = HOW_TO_ANSWER[question.type]
+        precision = answer_precision(question, self.run.session.instance(item))
+        if precision:  # stated before the answer, so a rounded number is not a surprise fail
+            help_line = f"{help_line}\n{precision}"
         children: list[Widget] = [widget]
         if isinstance(question, m.NumericQuestion) and question.unit:
             children = [Horizontal(widget, Label(question.unit, id="unit"), id="typed-row")]
