@@ -1,0 +1,304 @@
+"""Answer keys of the senior-depth questions (issue 12, part B), recomputed.
+
+Covers the advanced questions added to content/layer-norm.yaml,
+content/norm-family.yaml and content/sequences-and-transformers.yaml: every
+numeric key, and the facts a choice key rests on, is recomputed here with
+``normquiz.core`` or NumPy (bfloat16 rounding is emulated bit by bit), so a
+wrong key fails CI. PyTorch, where installed, is used only as a second
+witness for PyTorch behaviour.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import normquiz.core as core
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+FILES = ("layer-norm.yaml", "norm-family.yaml", "sequences-and-transformers.yaml")
+
+
+@cache
+def questions() -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for name in FILES:
+        for question in yaml.safe_load((CONTENT / name).read_text(encoding="utf-8"))["questions"]:
+            found[question["id"]] = question
+    return found
+
+
+def question(question_id: str) -> dict:
+    assert question_id in questions(), f"{question_id} is missing"
+    return questions()[question_id]
+
+
+def assert_key(question_id: str, expected: float) -> None:
+    """The numeric key accepts ``expected`` and is itself close to it, not saved by its tolerance."""
+    q = question(question_id)
+    assert q["type"] == "numeric", question_id
+    tolerance = q["tolerance"]
+    if isinstance(tolerance, dict):
+        tolerance = abs(expected) * tolerance["relative"]
+    assert abs(q["answer"] - expected) <= tolerance, (question_id, q["answer"], expected)
+    assert q["answer"] == pytest.approx(expected, abs=max(tolerance / 2, 1e-9)), (question_id, q["answer"], expected)
+
+
+def correct_texts(question_id: str) -> list[str]:
+    return [c["text"] for c in question(question_id)["choices"] if c.get("correct")]
+
+
+def choice(question_id: str, starts_with: str) -> dict:
+    matches = [c for c in question(question_id)["choices"] if c["text"].startswith(starts_with)]
+    assert len(matches) == 1, (question_id, starts_with)
+    return matches[0]
+
+
+def is_correct(question_id: str, starts_with: str) -> bool:
+    return bool(choice(question_id, starts_with).get("correct", False))
+
+
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261201)
+
+
+def to_bfloat16(values: np.ndarray | float) -> np.ndarray:
+    """Round float32 values to the nearest bfloat16 (ties to even), returned as float32."""
+    bits = np.atleast_1d(np.asarray(values, dtype=np.float32)).view(np.uint32).astype(np.uint64)
+    rounding = 0x7FFF + ((bits >> 16) & 1)
+    return (((bits + rounding) >> 16) << 16).astype(np.uint32).view(np.float32)
+
+
+def sequential_sum(values: np.ndarray, round_to) -> float:
+    total = round_to(0.0)
+    for value in values:
+        total = round_to(total + value)
+    return float(np.asarray(total).ravel()[0])
+
+
+# =================================================================== layer-norm.yaml
+
+
+def test_bfloat16_emulation_is_right():
+    # 257 is halfway between the bfloat16 neighbours 256 and 258: ties go to the even one.
+    assert to_bfloat16(257.0)[0] == 256.0
+    assert to_bfloat16(259.0)[0] == 260.0
+    assert to_bfloat16(1.0 + 2**-8)[0] == 1.0 and to_bfloat16(1.0 + 2**-7)[0] == 1.0 + 2**-7
+
+
+def test_bfloat16_running_sum_stalls_at_256():
+    ones = np.ones(4096, dtype=np.float32)
+    total = sequential_sum(ones, lambda v: to_bfloat16(v)[0])
+    assert_key("ln-bf16-sum-stalls", total)
+    assert total / 4096 == 0.0625  # the "mean" the explanation quotes
+    # float16 (11 significant bits) stalls at 2048, as the explanation says.
+    assert sequential_sum(ones.astype(np.float16), np.float16) == 2048.0
+    # float32 accumulation gets it right.
+    assert sequential_sum(ones, np.float32) == 4096.0
+
+
+def test_bfloat16_running_sum_matches_torch():
+    torch = pytest.importorskip("torch")
+    total = torch.zeros((), dtype=torch.bfloat16)
+    one = torch.ones((), dtype=torch.bfloat16)
+    for _ in range(4096):
+        total = total + one
+    assert float(total) == question("ln-bf16-sum-stalls")["answer"]
+
+
+def test_low_precision_statistics_choices():
+    assert sorted(correct_texts("ln-low-precision-statistics")) == sorted(
+        t for t in correct_texts("ln-low-precision-statistics")
+        if t.startswith(("PyTorch's layer-norm kernels", "Under CUDA autocast", "Summing thousands"))
+    )
+    assert len(correct_texts("ln-low-precision-statistics")) == 3
+    assert not is_correct("ln-low-precision-statistics", "The statistics must be in float32 because bfloat16 overflows")
+    # The range facts the distractor's feedback relies on.
+    assert float(np.finfo(np.float16).max) == 65504.0
+    bfloat16_max = (2 - 2**-7) * 2.0**127
+    assert bfloat16_max > 3e38 and float(to_bfloat16(np.float32(70000.0))[0]) == 70144.0
+
+
+def test_torch_layer_norm_on_bfloat16_keeps_float_statistics():
+    torch = pytest.importorskip("torch")
+    x = torch.ones(1, 4096) + 0.01 * torch.from_numpy(rng().standard_normal((1, 4096)).astype(np.float32))
+    xb = x.bfloat16()
+    reference = torch.nn.functional.layer_norm(xb.double(), (4096,))
+    out = torch.nn.functional.layer_norm(xb, (4096,))
+    # Only the final rounding to bfloat16 separates it from a float64 computation.
+    spacing = 2.0 ** (torch.floor(torch.log2(reference.abs().clamp_min(1e-3))) - 7)
+    assert bool(((out.double() - reference).abs() <= spacing).all())
+
+
+def test_cpu_autocast_leaves_layer_norm_in_bfloat16_as_the_explanation_says():
+    torch = pytest.importorskip("torch")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        hidden = torch.nn.Linear(8, 8)(torch.ones(2, 8))
+        assert torch.nn.functional.layer_norm(hidden, (8,)).dtype == torch.bfloat16
+
+
+def test_fused_kernel_order_reproduces_a_bfloat16_layer_norm():
+    torch = pytest.importorskip("torch")
+    row = to_bfloat16(rng().normal(3.0, 0.5, size=512).astype(np.float32))
+    gamma = to_bfloat16(rng().uniform(0.5, 1.5, size=512).astype(np.float32))
+    beta = to_bfloat16(rng().uniform(-0.5, 0.5, size=512).astype(np.float32))
+    # The steps in the question's order: widen, statistics in float32, rstd, affine in float32, round.
+    wide = row.astype(np.float32)
+    mean = wide.mean(dtype=np.float32)
+    variance = ((wide - mean) ** 2).mean(dtype=np.float32)
+    rstd = np.float32(1) / np.sqrt(variance + np.float32(1e-5))
+    stored = to_bfloat16((wide - mean) * rstd * gamma + beta)
+    expected = torch.nn.functional.layer_norm(
+        torch.from_numpy(row).bfloat16(), (512,), torch.from_numpy(gamma).bfloat16(),
+        torch.from_numpy(beta).bfloat16()).float().numpy()
+    # Agreement to one bfloat16 step of the output.
+    np.testing.assert_allclose(stored, expected, rtol=2**-7, atol=2**-7)
+    assert question("ln-fused-kernel-order")["items"][0].startswith("Load the row")
+    assert question("ln-fused-kernel-order")["items"][-1].startswith("Round the result")
+
+
+def test_inf_poisons_a_layer_norm_row_and_a_batch_norm_column():
+    x = rng().normal(size=(4, 5))
+    x[1, 2] = np.inf
+    with np.errstate(invalid="ignore"):
+        ln = core.layer_norm(x, (5,))
+        bn = core.batch_norm(x, training=True)
+    assert np.isnan(ln[1]).all() and np.isfinite(np.delete(ln, 1, axis=0)).all()
+    assert np.isnan(bn[:, 2]).all() and np.isfinite(np.delete(bn, 2, axis=1)).all()
+    assert correct_texts("ln-inf-poisons-token")[0].startswith("NaN for all D features of that token")
+
+
+def test_bert_eps_port_shrinks_low_variance_tokens():
+    x = rng().normal(size=(1, 768))
+    x = (x - x.mean()) / x.std() * 1e-2  # variance exactly 1e-4
+    original = core.layer_norm(x, (768,), eps=1e-12)
+    ported = core.layer_norm(x, (768,), eps=1e-5)
+    ratios = ported / original
+    assert np.allclose(ratios, ratios[0, 0])
+    assert_key("ln-port-eps-bert", ratios[0, 0])
+    # A variance-1 token barely changes ("1 - 5e-6").
+    unit = x * 100
+    ratio = core.layer_norm(unit, (768,), eps=1e-5)[0, 0] / core.layer_norm(unit, (768,), eps=1e-12)[0, 0]
+    assert ratio == pytest.approx(1 - 5e-6, abs=1e-7)
+
+
+def test_massive_activation_output_does_not_depend_on_its_size():
+    for massive in (50.0, 2000.0, 1e5):
+        token = np.zeros((1, 1024))
+        token[0, 17] = massive
+        out = core.layer_norm(token, (1024,))
+        # eps moves the result by under 1e-5 even for the smallest M here.
+        assert out[0, 17] == pytest.approx(math.sqrt(1023), rel=1e-5)
+        assert out[0, 0] == pytest.approx(-1 / math.sqrt(1023), rel=1e-5)
+        assert core.rms_norm(token, (1024,), eps=1e-5)[0, 17] == pytest.approx(32.0, rel=1e-5)
+    token = np.zeros((1, 1024))
+    token[0, 17] = 2000.0
+    assert_key("ln-massive-activation-output", core.layer_norm(token, (1024,))[0, 17])
+
+
+def test_layer_norm_keeps_a_massive_activation_dominant():
+    token = rng().normal(size=(1, 4096))
+    token[0, 1415] = 2000.0
+    out = core.layer_norm(token, (4096,))
+    assert int(np.argmax(np.abs(out))) == 1415 and out[0, 1415] > 60
+    assert not is_correct("ln-massive-activations-facts", "Layer norm removes them")
+    assert len(correct_texts("ln-massive-activations-facts")) == 4
+
+
+def test_gamma_migration_is_an_exact_rewrite():
+    x = rng().normal(size=(6, 8))
+    gamma, beta = rng().uniform(0.5, 2.0, size=8), rng().normal(size=8)
+    gamma[3] = 40.0  # an outlier gain
+    weight, bias = rng().normal(size=(5, 8)), rng().normal(size=5)
+    original = core.layer_norm(x, (8,), gamma, beta) @ weight.T + bias
+    migrated = core.layer_norm(x, (8,)) @ (weight * gamma).T + (weight @ beta + bias)
+    np.testing.assert_allclose(migrated, original, atol=1e-10)
+    # The gain creates the outlier dimension in every token; without it there is none.
+    assert (np.abs(core.layer_norm(x, (8,), gamma)).argmax(axis=1) == 3).mean() > 0.5
+    assert np.abs(core.layer_norm(x, (8,))).max() < 3
+
+
+def test_one_outlier_feature_crushes_absmax_int8():
+    row = rng().normal(size=4096).clip(-1, 1)
+    row[7] = 60.0
+    step = np.abs(row).max() / 127
+    levels = np.round(row / step)
+    ordinary = np.delete(levels, 7)
+    assert set(np.unique(ordinary)) <= {-2.0, -1.0, 0.0, 1.0, 2.0}  # "a few levels or zero"
+    # Taking the outlier column out (the decomposition) restores fine steps for the rest.
+    rest = np.delete(row, 7)
+    fine = np.round(rest / (np.abs(rest).max() / 127)) * (np.abs(rest).max() / 127)
+    assert np.abs(fine - rest).max() < np.abs(ordinary * step - rest).max() / 10
+    assert len(correct_texts("ln-llm-int8-outliers")) == 3
+
+
+def test_normalizing_over_the_sequence_reads_the_future():
+    tokens = np.array([[[1.0, 3.0], [5.0, 7.0]]])  # (B=1, T=2, D=2)
+    pooled = core.layer_norm(tokens, (2, 2))
+    assert_key("ln-sequence-statistics-numeric", pooled[0, 0, 0])
+    assert core.layer_norm(tokens, (2,))[0, 0, 0] == pytest.approx(-1.0, abs=1e-5)
+    # Generating token 0 alone gives the per-token value: training and generation disagree.
+    assert core.layer_norm(tokens[:, :1], (1, 2))[0, 0, 0] == pytest.approx(-1.0, abs=1e-5)
+
+
+def test_per_token_layer_norm_keeps_cached_positions_valid():
+    prefix = rng().normal(size=(1, 5, 16))
+    extended = np.concatenate([prefix, rng().normal(size=(1, 1, 16)) * 3], axis=1)
+    np.testing.assert_array_equal(core.layer_norm(extended, (16,))[:, :5], core.layer_norm(prefix, (16,)))
+    assert not np.allclose(core.layer_norm(extended[:, :5], (5, 16)), core.layer_norm(extended, (6, 16))[:, :5])
+    assert len(question("ln-open-per-token")["key_points"]) == 5
+
+
+def test_layer_norm_output_lies_on_a_sphere_of_radius_sqrt_d():
+    x = rng().normal(3.0, 7.0, size=(50, 768))
+    norms = np.linalg.norm(core.layer_norm(x, (768,), eps=1e-12), axis=1)
+    np.testing.assert_allclose(norms, math.sqrt(768), rtol=1e-9)
+    assert_key("ln-output-norm-numeric", float(norms[0]))
+
+
+def test_layer_norm_and_rms_norm_geometry_choices():
+    x = rng().uniform(0.5, 4.0, size=(20, 12))  # all positive
+    ln = core.layer_norm(x, (12,), eps=1e-12)
+    rms = core.rms_norm(x, (12,), eps=1e-12)
+    checks = {
+        "The layer-norm output is orthogonal": bool(np.allclose(ln.sum(axis=1), 0, atol=1e-9)),
+        "The RMSNorm output has Euclidean norm": bool(np.allclose(np.linalg.norm(rms, axis=1), math.sqrt(12))),
+        "The layer-norm output has Euclidean norm": bool(np.allclose(np.linalg.norm(ln, axis=1), math.sqrt(12))),
+        "The RMSNorm output is orthogonal": bool(np.allclose(rms.sum(axis=1), 0, atol=1e-6)),
+        "Layer norm can map two inputs": not np.allclose(core.layer_norm(x + 5.0, (12,), eps=1e-12), ln),
+    }
+    for prefix, truth in checks.items():
+        assert is_correct("ln-geometry", prefix) is truth, prefix
+
+
+def test_convnext_channels_last_layer_norm_axes_and_count():
+    x = rng().normal(size=(2, 6, 4, 5))  # (N, C, H, W)
+    channels_last = np.moveaxis(core.layer_norm(np.moveaxis(x, 1, -1), (6,), eps=1e-6), -1, 1)
+    mean = x.mean(axis=1, keepdims=True)
+    channels_first = (x - mean) / np.sqrt(((x - mean) ** 2).mean(axis=1, keepdims=True) + 1e-6)
+    np.testing.assert_allclose(channels_last, channels_first, atol=1e-12)
+    assert not np.allclose(channels_last, core.group_norm(x, 1, eps=1e-6))
+    assert not np.allclose(channels_last, core.instance_norm(x, eps=1e-6))
+    assert correct_texts("ln-convnext-channels-last")[0].startswith("The C channel values at one spatial position")
+
+    stage = np.zeros((8, 56, 56, 96), dtype=np.float32)
+    stats = core.normalization_statistics(stage, "layer", normalized_shape=(96,))
+    assert (stats.count, stats.num_statistics) == (96, 25088)
+    assert_key("ln-convnext-statistics-count", stats.num_statistics)
+    assert 96 * 56 * 56 == 301_056 and 8 * 56 * 56 == 25_088
+
+
+def test_per_token_slopes_make_an_s_shape():
+    # Tokens with bigger extreme values have bigger sigma, hence flatter input-output lines.
+    scales = np.array([1.0, 2.0, 8.0])
+    tokens = rng().normal(size=(3, 256)) * scales[:, None]
+    out = core.layer_norm(tokens, (256,))
+    slopes = [np.polyfit(tokens[i], out[i], 1)[0] for i in range(3)]
+    assert slopes[0] > slopes[1] > slopes[2]
+    np.testing.assert_allclose(slopes, 1 / np.sqrt(tokens.var(axis=1) + 1e-5), rtol=1e-9)
+    assert correct_texts("ln-dyt-s-shape")[0].startswith("Each token is mapped by its own straight line")
