@@ -302,3 +302,144 @@ def test_per_token_slopes_make_an_s_shape():
     assert slopes[0] > slopes[1] > slopes[2]
     np.testing.assert_allclose(slopes, 1 / np.sqrt(tokens.var(axis=1) + 1e-5), rtol=1e-9)
     assert correct_texts("ln-dyt-s-shape")[0].startswith("Each token is mapped by its own straight line")
+
+
+# =================================================================== norm-family.yaml
+
+
+def test_rms_norm_default_eps_is_the_float32_epsilon_for_bfloat16():
+    assert correct_texts("fam-rms-eps-none")[0].startswith("`torch.finfo(torch.float32).eps`")
+    assert round(float(np.finfo(np.float32).eps), 9) == 1.19e-7  # the "≈ 1.19e-7" of the key
+    assert 2.0**-7 == pytest.approx(0.0078, rel=1e-2)
+    # bfloat16's own epsilon would dominate the mean square of features around 0.05.
+    assert 0.05**2 < 2.0**-7
+
+
+def test_torch_rms_norm_eps_none_uses_the_computation_type():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([[0.01, 0.02, -0.01, 0.0]])
+    mean_square = float((x.double() ** 2).mean())
+    for dtype in (torch.bfloat16, torch.float16, torch.float32):
+        out = torch.nn.RMSNorm(4, elementwise_affine=False)(x.to(dtype)).double()
+        wide = x.to(dtype).double() / math.sqrt(mean_square + float(torch.finfo(torch.float32).eps))
+        narrow = x.to(dtype).double() / math.sqrt(mean_square + float(torch.finfo(dtype).eps))
+        resolution = float(torch.finfo(dtype).eps) * 2
+        assert torch.allclose(out, wide, rtol=resolution, atol=1e-6), dtype
+        if dtype != torch.float32:
+            assert not torch.allclose(out, narrow, rtol=0.1), dtype
+
+
+def test_bfloat16_sum_of_squares_loses_the_rms_and_float32_keeps_it():
+    values = rng().standard_normal(4096).astype(np.float32)
+    squares = to_bfloat16(values * values)
+    narrow = sequential_sum(squares, lambda v: to_bfloat16(v)[0]) / 4096
+    wide = float(squares.astype(np.float64).sum() / 4096)
+    assert abs(narrow - wide) / wide > 0.05  # bfloat16 accumulation is off by more than 5%
+    assert abs(sequential_sum(squares, np.float32) / 4096 - wide) / wide < 1e-5
+    # The overflow distractor: 256 squared is an ordinary bfloat16 number.
+    assert to_bfloat16(np.float32(256.0) ** 2)[0] == 65536.0
+    assert correct_texts("fam-llama-rmsnorm-upcast")[0].startswith("The squares and their mean")
+
+
+def test_models_that_normalize_without_centring():
+    assert sorted(correct_texts("fam-no-centering-models")) == ["LLaMA", "T5"]
+
+
+def residual_stream_variances(blocks: int, normalized: bool, width: int = 256, examples: int = 4096) -> list[float]:
+    """Per-block variance of the stream x_{l+1} = x_l + f_l(x_l), f a random linear map (BN'd or not)."""
+    generator = rng()
+    x = generator.standard_normal((examples, width))
+    variances = [float(x.var())]
+    branch_stds = []
+    for _ in range(blocks):
+        branch = x @ (generator.standard_normal((width, width)) / math.sqrt(width))
+        if normalized:
+            branch = core.batch_norm(branch, training=True)
+        branch_stds.append(float(branch.std()))
+        x = x + branch
+        variances.append(float(x.var()))
+    return variances, branch_stds
+
+
+def test_batch_norm_makes_deep_branches_small_relative_to_the_skip():
+    assert_key("fam-skipinit-ratio", 1 / math.sqrt(1 + 99))
+    variances, branch_stds = residual_stream_variances(100, normalized=True)
+    # The 100th block's input is x_99; its branch has unit std.
+    ratio = branch_stds[99] / math.sqrt(variances[99])
+    assert ratio == pytest.approx(0.1, rel=0.1)
+    assert variances[99] == pytest.approx(100, rel=0.15)
+    # Unnormalized, the variance doubles at every block.
+    plain, _ = residual_stream_variances(6, normalized=False)
+    assert plain[6] / plain[0] == pytest.approx(2**6, rel=0.25)
+    assert correct_texts("fam-skipinit-mechanism")[0].startswith("BN on the branch keeps the branch output at unit variance")
+
+
+def test_identity_at_initialization_choices():
+    x = rng().normal(size=(16, 8))
+    zero_gamma_branch = core.batch_norm(x @ rng().normal(size=(8, 8)), weight=np.zeros(8), bias=np.zeros(8),
+                                        training=True)
+    assert np.all(zero_gamma_branch == 0)  # last BN with gamma = 0: the block outputs its input
+    pre_ln_branch = core.layer_norm(x, (8,)) @ rng().normal(size=(8, 8))
+    assert np.abs(pre_ln_branch).max() > 0.1  # Pre-LN's branch is not zero at initialization
+    correct = correct_texts("fam-identity-at-init")
+    assert len(correct) == 5 and not any(t.startswith(("Pre-LN", "DeepNorm")) for t in correct)
+
+
+def test_fixup_scale():
+    assert_key("fam-fixup-scale", 16 ** (-1 / (2 * 3 - 2)))
+    assert 16 ** (-1 / (2 * 2 - 2)) == 0.25  # m = 2 gives L^(-1/2)
+
+
+def dynamic_tanh(x: np.ndarray, alpha: float, gamma: float = 1.0, beta: float = 0.0) -> np.ndarray:
+    return gamma * np.tanh(alpha * x) + beta
+
+
+def test_dynamic_tanh_is_not_scale_invariant_and_saturates():
+    x = rng().normal(size=32)
+    assert not np.allclose(dynamic_tanh(10 * x, 0.5), dynamic_tanh(x, 0.5))
+    threshold = 2 * math.atanh(0.99)
+    assert threshold == pytest.approx(math.log(199))
+    assert_key("fam-dyt-saturation", threshold)
+    assert dynamic_tanh(np.array(threshold + 1e-6), 0.5) > 0.99 > dynamic_tanh(np.array(threshold - 1e-6), 0.5)
+    assert dynamic_tanh(np.array(50.0), 0.5) == pytest.approx(dynamic_tanh(np.array(5000.0), 0.5), abs=1e-12)
+    assert len(correct_texts("fam-dyt-definition")) == 3
+
+
+def test_adain_output():
+    content = np.array([1.0, 3.0, 1.0, 3.0]).reshape(1, 1, 2, 2)
+    style = np.array([10.0, 14.0, 18.0, 22.0]).reshape(1, 1, 2, 2)
+    stats = core.normalization_statistics(style, "instance")
+    style_mean, style_std = float(stats.mean.ravel()[0]), math.sqrt(float(stats.var.ravel()[0]))
+    assert (style_mean, style_std**2) == pytest.approx((16.0, 20.0))
+    out = core.instance_norm(content) * style_std + style_mean
+    assert_key("fam-adain-output", float(out[0, 0, 0, 1]))
+
+
+def test_film_and_adaln_keys():
+    assert correct_texts("fam-film")[0].startswith("They are outputs of a generator network")
+    assert correct_texts("fam-adaln-zero")[0].startswith("Besides the scale and shift")
+    assert_key("fam-adaln-zero-modulation-count", 6 * 1152)
+    items = question("fam-adaln-zero-order")["items"]
+    assert items[0].startswith("Regress") and items[-1].startswith("Add the gated output")
+
+
+def test_adaln_zero_block_starts_as_the_identity():
+    tokens = rng().normal(size=(1, 10, 16))
+    conditioning = rng().normal(size=(1, 32))
+    regression = np.zeros((32, 6 * 16))  # zero-initialized final layer
+    shift, scale, gate, *_ = np.split(conditioning @ regression, 6, axis=-1)
+    modulated = core.layer_norm(tokens, (16,), eps=1e-6) * (1 + scale[:, None]) + shift[:, None]
+    np.testing.assert_array_equal(modulated, core.layer_norm(tokens, (16,), eps=1e-6))
+    attention = modulated @ rng().normal(size=(16, 16))  # any sub-layer
+    np.testing.assert_array_equal(tokens + gate[:, None] * attention, tokens)
+
+
+def test_weight_standardization_is_layer_norm_of_each_filter():
+    filters = np.array([[1.0, 2.0, 3.0, 6.0]])
+    standardized = core.layer_norm(filters, (4,), eps=1e-12)
+    assert_key("fam-weight-standardization-numeric", float(standardized[0, 3]))
+    weight = rng().normal(size=(8, 3, 3, 3))  # (C_out, C_in, k, k)
+    flat = weight.reshape(8, -1)
+    manual = (flat - flat.mean(axis=1, keepdims=True)) / flat.std(axis=1, keepdims=True)
+    np.testing.assert_allclose(core.layer_norm(weight, (3, 3, 3), eps=1e-12).reshape(8, -1), manual, atol=1e-9)
+    assert correct_texts("fam-weight-standardization")[0].startswith("Each convolution filter's weights")
