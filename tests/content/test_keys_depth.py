@@ -304,6 +304,36 @@ def test_per_token_slopes_make_an_s_shape():
     assert correct_texts("ln-dyt-s-shape")[0].startswith("Each token is mapped by its own straight line")
 
 
+def test_massive_activation_desensitizes_the_rest_of_its_token():
+    token = np.zeros((1, 1024))
+    token[0, 17] = 2000.0
+    step = 1e-4
+    nudged = token.copy()
+    nudged[0, 3] += step
+    k = (core.layer_norm(nudged, (1024,))[0, 3] - core.layer_norm(token, (1024,))[0, 3]) / step
+    sigma = 2000 * math.sqrt(1023) / 1024
+    y = -1 / math.sqrt(1023)
+    assert k == pytest.approx((1 / sigma) * (1 - 1 / 1024 - y * y / 1024), rel=1e-4)
+    assert_key("ln-massive-activation-sensitivity", k)
+    # Without the outlier the same nudge passes through almost unchanged.
+    ordinary = rng().normal(size=(1, 1024))
+    ordinary = (ordinary - ordinary.mean()) / ordinary.std()
+    moved = ordinary.copy()
+    moved[0, 3] += step
+    assert (core.layer_norm(moved, (1024,))[0, 3] - core.layer_norm(ordinary, (1024,))[0, 3]) / step > 0.99
+
+
+def test_rms_norm_lets_a_large_offset_through():
+    token = np.array([[100.0, 101.0, 102.0, 103.0]])
+    rms = core.rms_norm(token, (4,), eps=1e-5)
+    assert_key("ln-rms-large-offset", float(rms[0, 3]))
+    assert np.abs(rms - 1).max() < 0.03
+    np.testing.assert_allclose(core.layer_norm(token, (4,)), [[-1.3416, -0.4472, 0.4472, 1.3416]], atol=1e-4)
+    spread_ratio = np.ptp(rms) / np.ptp(core.layer_norm(token, (4,)))
+    assert spread_ratio == pytest.approx(0.011, abs=0.0005)
+    assert len(question("ln-open-bf16-instability")["key_points"]) == 5
+
+
 # =================================================================== norm-family.yaml
 
 
