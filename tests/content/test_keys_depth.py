@@ -473,3 +473,83 @@ def test_weight_standardization_is_layer_norm_of_each_filter():
     manual = (flat - flat.mean(axis=1, keepdims=True)) / flat.std(axis=1, keepdims=True)
     np.testing.assert_allclose(core.layer_norm(weight, (3, 3, 3), eps=1e-12).reshape(8, -1), manual, atol=1e-9)
     assert correct_texts("fam-weight-standardization")[0].startswith("Each convolution filter's weights")
+
+
+# ========================================================== sequences-and-transformers.yaml
+
+
+def pre_ln_stream(blocks: int, width: int = 512, tokens: int = 64) -> np.ndarray:
+    """The residual stream of a Pre-LN stack of ReLU feed-forward blocks at Xavier initialization."""
+    generator = rng()
+    x = generator.standard_normal((tokens, width))
+    for _ in range(blocks):
+        w1 = generator.standard_normal((width, width)) / math.sqrt(width)
+        w2 = generator.standard_normal((width, width)) / math.sqrt(width)
+        x = x + np.maximum(core.layer_norm(x, (width,)) @ w1, 0) @ w2
+    return x
+
+
+def gradient_gain_through_layer_norm(x: np.ndarray) -> float:
+    upstream = rng().standard_normal(x.shape)
+    dx, _, _ = core.layer_norm_backward(upstream, x, (x.shape[-1],))
+    return float(np.linalg.norm(dx) / np.linalg.norm(upstream))
+
+
+def test_pre_ln_stream_grows_and_its_final_norm_shrinks_gradients():
+    width, depth = 512, 24
+    stream = pre_ln_stream(depth, width)
+    squared_norm = float((stream**2).sum(axis=1).mean())
+    # Xiong et al.'s Lemma 2 bounds, quoted in the explanation.
+    assert (1 + depth / 2) * width * 0.95 <= squared_norm <= (1 + 3 * depth / 2) * width
+    # The final layer norm divides gradients by the stream's scale: about 1/sqrt(1 + L/2) here ...
+    gain = gradient_gain_through_layer_norm(stream)
+    assert gain == pytest.approx(1 / math.sqrt(squared_norm / width), rel=0.05)
+    assert gain < 0.3
+    # ... while a Post-LN block output is renormalized, so its gain stays about 1 at any depth.
+    assert gradient_gain_through_layer_norm(core.layer_norm(stream, (width,))) == pytest.approx(1.0, rel=0.05)
+    assert correct_texts("seq-xiong-gradient-bounds")[0].startswith("Post-LN: O(d·√(ln d)), not shrinking with L")
+
+
+def test_post_ln_quality_admin_and_deepnorm_keys():
+    correct = correct_texts("seq-postln-final-quality")
+    assert len(correct) == 3 and all(t.startswith(("Liu et al.", "DeepNet")) for t in correct)
+    assert correct_texts("seq-admin-initialization")[0].startswith("The skip input is multiplied by a vector ω")
+    assert correct_texts("seq-deepnorm")[0].startswith("x_{l+1} = LN(α·x_l + G_l(x_l))")
+    alpha, beta = (2 * 128) ** 0.25, (8 * 128) ** -0.25
+    assert alpha == pytest.approx(4.0) and round(beta, 3) == 0.177
+    explanation = question("seq-deepnorm")["explanation"]
+    assert "α = 4" in explanation and "β ≈ 0.177" in explanation
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def test_qk_norm_bounds_the_sharpest_attention():
+    g = 3.0
+    assert_key("seq-qk-norm-bound", float(softmax(np.array([g, -g]))[0]))
+    # No pair of unit query/key directions does better, however the vectors are scaled.
+    generator = rng()
+    query = generator.normal(size=(20000, 1, 8)) * generator.uniform(0.1, 100, size=(20000, 1, 1))
+    keys = generator.normal(size=(20000, 2, 8)) * generator.uniform(0.1, 100, size=(20000, 2, 1))
+    cos = (query / np.linalg.norm(query, axis=-1, keepdims=True)
+           * (keys / np.linalg.norm(keys, axis=-1, keepdims=True))).sum(axis=-1)
+    assert softmax(g * cos).max() <= 1 / (1 + math.exp(-2 * g)) + 1e-12
+    # Without QK-norm, scaling the projections sharpens attention towards one-hot.
+    raw = (query * keys).sum(axis=-1) / math.sqrt(8)
+    assert softmax(raw).max() > 0.9999
+    assert correct_texts("seq-qk-norm-why")[0].startswith("Attention logits grew extremely large")
+
+
+def test_qk_norm_is_per_head():
+    heads = rng().normal(size=(2, 4)) * np.array([[1.0], [10.0]])
+    per_head = core.rms_norm(heads, (4,), eps=1e-5)
+    full_width = core.rms_norm(heads.reshape(1, 8), (8,), eps=1e-5).reshape(2, 4)
+    assert not np.allclose(per_head, full_width, atol=0.05)
+    np.testing.assert_allclose((per_head**2).mean(axis=1), 1.0, rtol=1e-4)
+    assert question("seq-qk-norm-per-head-computed")["generator"] == "rms_norm_entry"
+
+
+def test_no_normalization_open_question():
+    assert len(question("seq-open-no-normalization")["key_points"]) == 5
