@@ -553,3 +553,36 @@ def test_qk_norm_is_per_head():
 
 def test_no_normalization_open_question():
     assert len(question("seq-open-no-normalization")["key_points"]) == 5
+
+
+def test_qk_norm_logits_ignore_the_scale_of_queries_and_keys():
+    assert question("seq-qk-norm-replaces-scaling")["answer"] is True
+    q, k = rng().normal(size=16), rng().normal(size=16)
+    cosine = lambda a, b: float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))  # noqa: E731
+    assert cosine(5 * q, 5 * k) == pytest.approx(cosine(q, k))
+    assert float((5 * q) @ (5 * k)) == pytest.approx(25 * float(q @ k))  # unnormalized: grows as c squared
+
+
+def test_rezero_name_and_identity():
+    assert question("fam-rezero-name")["answers"][0] == "ReZero"
+    x = rng().normal(size=(4, 8))
+    assert np.array_equal(x + 0.0 * np.tanh(x @ rng().normal(size=(8, 8))), x)
+
+
+def test_pre_ln_deep_blocks_contribute_less_and_layer_norm_scaling_slows_growth():
+    generator = rng()
+    width, depth = 256, 32
+    x_plain = generator.standard_normal((64, width))
+    x_scaled = x_plain.copy()
+    contributions = []
+    for layer in range(1, depth + 1):
+        w1 = generator.standard_normal((width, width)) / math.sqrt(width)
+        w2 = generator.standard_normal((width, width)) / math.sqrt(width)
+        branch = np.maximum(core.layer_norm(x_plain, (width,)) @ w1, 0) @ w2
+        contributions.append(float(np.linalg.norm(branch) / np.linalg.norm(x_plain)))
+        x_plain = x_plain + branch
+        scaled_input = core.layer_norm(x_scaled, (width,)) / math.sqrt(layer)  # LayerNorm Scaling
+        x_scaled = x_scaled + np.maximum(scaled_input @ w1, 0) @ w2
+    assert contributions[-1] < contributions[0] / 3  # deep blocks barely move the stream
+    assert x_scaled.var() < x_plain.var() / 4
+    assert correct_texts("seq-curse-of-depth")[0].startswith("The variance of the Pre-LN residual stream grows")
