@@ -17,6 +17,7 @@ from normquiz import __version__
 from normquiz.serve import add_serve_parser
 
 if TYPE_CHECKING:
+    from normquiz.bank.loader import LoadResult
     from normquiz.tui.app import StartDemo, StartQuiz
 
 CONTENT_ENV = "NORMQUIZ_CONTENT"
@@ -120,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.set_defaults(handler=_new)
 
     export = commands.add_parser("export", parents=[content],
-                                 help="write the bank as a study guide")
-    export.add_argument("--format", choices=("markdown",), default="markdown")
+                                 help="write the bank as a study guide or an Anki deck")
+    export.add_argument("--format", choices=("markdown", "anki"), default="markdown",
+                        help="markdown (default) or anki (an .apkg package; needs normquiz[anki])")
     export.add_argument("--level", choices=LEVEL_CHOICES, action="append",
                         help="only questions of this level (repeatable)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
@@ -190,11 +192,15 @@ def _new(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from normquiz.bank import load_bank
-    from normquiz.bank.export import export_markdown
+    from normquiz.bank.export import export_markdown, selected_questions
 
+    if args.format == "anki" and args.output is None:
+        raise CommandError("--format anki writes a binary package: name it with -o FILE.apkg", exit_code=2)
     result = load_bank(content_dirs(args))
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
+    if args.format == "anki":
+        return _export_anki(result, args)
     text = export_markdown(result, levels=args.level)
     if args.output is None:
         sys.stdout.write(text)
@@ -203,8 +209,22 @@ def _export(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
-    written = sum(1 for question in result.questions if not args.level or question.level in args.level)
-    print(f"wrote {written} questions to {args.output}")
+    print(f"wrote {len(selected_questions(result, args.level))} questions to {args.output}")
+    return 0
+
+
+def _export_anki(result: LoadResult, args: argparse.Namespace) -> int:
+    from normquiz.bank.anki import AnkiUnavailable, write_anki_package
+
+    try:
+        written = write_anki_package(result, args.output, levels=args.level)
+    except AnkiUnavailable as error:
+        raise CommandError(str(error), exit_code=2) from None
+    except OSError as error:
+        raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
+    computed = f", {written.computed} computed ones as their seed-0 instance" if written.computed else ""
+    print(f"wrote {written.notes} notes in {written.decks} decks to {args.output}{computed}; "
+          "importing it again updates the notes")
     return 0
 
 
