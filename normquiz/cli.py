@@ -107,7 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check question files and report every problem as file:line:column. "
                     "Exit status: 0 valid, 1 invalid, 2 usage error.")
     validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="files or folders (default: the built-in bank and --content folders)")
+                          help="files or folders, judged within the bank the app loads (the built-in "
+                               "bank and --content folders), as if added with --content "
+                               "(default: that whole bank)")
+    validate.add_argument("--alone", action="store_true",
+                          help="check the PATHs by themselves: ids are not compared with the rest of the bank")
     validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of question files")
@@ -133,24 +137,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def content_dirs(args: argparse.Namespace) -> list[Path]:
-    """The extra question folders: ``--content`` options, then ``$NORMQUIZ_CONTENT``."""
+def content_dirs(args: argparse.Namespace, *, added: Sequence[str] = ()) -> list[Path]:
+    """The extra question folders: ``--content`` options, ``added`` paths, then ``$NORMQUIZ_CONTENT``.
+
+    ``added`` (files or folders) take the place a last ``--content`` would: what
+    ``validate PATH`` judges the paths as.
+    """
     from_env = [part for part in os.environ.get(CONTENT_ENV, "").split(os.pathsep) if part]
     folders = [Path(folder) for folder in [*getattr(args, "content", []), *from_env]]
     for folder in folders:
         if not folder.is_dir():
             raise CommandError(f"content folder {str(folder)!r} does not exist", exit_code=2)
-    return folders
+    options = len(getattr(args, "content", []))
+    return [*folders[:options], *map(Path, added), *folders[options:]]
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from normquiz.bank import LEVELS, QUESTION_TYPES, load_bank, load_paths
+    from normquiz.bank import LEVELS, QUESTION_TYPES, load_bank
+    from normquiz.bank.validation import validate_paths
 
+    elsewhere = 0
     if args.paths:
         missing = [path for path in args.paths if not Path(path).exists()]
         if missing:
             raise CommandError(f"no such file or folder: {missing[0]}", exit_code=2)
-        result = load_paths(args.paths)
+        verdict = validate_paths(args.paths, content_dirs(args, added=args.paths), alone=args.alone)
+        result, elsewhere = verdict.result, verdict.problems_elsewhere
     else:
         result = load_bank(content_dirs(args))
     for problem in result.problems:
@@ -164,6 +176,9 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{len(result.files)} files, {len(result.questions)} questions "
           f"({per_level}; {per_type or 'no types'}), "
           f"{problems} problem{'s' if problems != 1 else ''}")
+    if elsewhere:
+        print(f"note: {elsewhere} more problem{'s' * (elsewhere != 1)} in other files the app loads "
+              "(`normquiz validate` with no PATH lists them)")
     return 0 if result.ok else 1
 
 

@@ -128,6 +128,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def question_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The files :func:`load_paths` reads for ``paths``, in its order (missing paths left out)."""
+    return _question_files(paths, [])
+
+
 def _question_files(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
