@@ -18,6 +18,7 @@ from normquiz.vocabulary import LEVELS, MODES
 from normquiz.serve import add_serve_parser
 
 if TYPE_CHECKING:
+    from normquiz.bank.loader import LoadResult
     from normquiz.study.request import QuizRequest
     from normquiz.tui.app import StartDemo
 
@@ -108,7 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check question files and report every problem as file:line:column. "
                     "Exit status: 0 valid, 1 invalid, 2 usage error.")
     validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="files or folders (default: the built-in bank and --content folders)")
+                          help="files or folders, judged within the bank the app loads (the built-in "
+                               "bank and --content folders), as if added with --content "
+                               "(default: that whole bank)")
+    validate.add_argument("--alone", action="store_true",
+                          help="check the PATHs by themselves: ids are not compared with the rest of the bank")
     validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of question files")
@@ -122,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.set_defaults(handler=_new)
 
     export = commands.add_parser("export", parents=[content],
-                                 help="write the bank as a study guide")
-    export.add_argument("--format", choices=("markdown",), default="markdown")
+                                 help="write the bank as a study guide or an Anki deck")
+    export.add_argument("--format", choices=("markdown", "anki"), default="markdown",
+                        help="markdown (default) or anki (an .apkg package; needs normquiz[anki])")
     export.add_argument("--level", choices=LEVEL_CHOICES, action="append",
                         help="only questions of this level (repeatable)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
@@ -133,24 +139,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def content_dirs(args: argparse.Namespace) -> list[Path]:
-    """The extra question folders: ``--content`` options, then ``$NORMQUIZ_CONTENT``."""
+def content_dirs(args: argparse.Namespace, *, added: Sequence[str] = ()) -> list[Path]:
+    """The extra question folders: ``--content`` options, ``added`` paths, then ``$NORMQUIZ_CONTENT``.
+
+    ``added`` (files or folders) take the place a last ``--content`` would: what
+    ``validate PATH`` judges the paths as.
+    """
     from_env = [part for part in os.environ.get(CONTENT_ENV, "").split(os.pathsep) if part]
     folders = [Path(folder) for folder in [*getattr(args, "content", []), *from_env]]
     for folder in folders:
         if not folder.is_dir():
             raise CommandError(f"content folder {str(folder)!r} does not exist", exit_code=2)
-    return folders
+    options = len(getattr(args, "content", []))
+    return [*folders[:options], *map(Path, added), *folders[options:]]
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from normquiz.bank import LEVELS, QUESTION_TYPES, load_bank, load_paths
+    from normquiz.bank import LEVELS, QUESTION_TYPES, load_bank
+    from normquiz.bank.validation import validate_paths
 
+    elsewhere = 0
     if args.paths:
         missing = [path for path in args.paths if not Path(path).exists()]
         if missing:
             raise CommandError(f"no such file or folder: {missing[0]}", exit_code=2)
-        result = load_paths(args.paths)
+        verdict = validate_paths(args.paths, content_dirs(args, added=args.paths), alone=args.alone)
+        result, elsewhere = verdict.result, verdict.problems_elsewhere
     else:
         result = load_bank(content_dirs(args))
     for problem in result.problems:
@@ -164,6 +178,9 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{len(result.files)} files, {len(result.questions)} questions "
           f"({per_level}; {per_type or 'no types'}), "
           f"{problems} problem{'s' if problems != 1 else ''}")
+    if elsewhere:
+        print(f"note: {elsewhere} more problem{'s' * (elsewhere != 1)} in other files the app loads "
+              "(`normquiz validate` with no PATH lists them)")
     return 0 if result.ok else 1
 
 
@@ -192,11 +209,15 @@ def _new(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from normquiz.bank import load_bank
-    from normquiz.bank.export import export_markdown
+    from normquiz.bank.export import export_markdown, selected_questions
 
+    if args.format == "anki" and args.output is None:
+        raise CommandError("--format anki writes a binary package: name it with -o FILE.apkg", exit_code=2)
     result = load_bank(content_dirs(args))
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
+    if args.format == "anki":
+        return _export_anki(result, args)
     text = export_markdown(result, levels=args.level)
     if args.output is None:
         sys.stdout.write(text)
@@ -205,8 +226,22 @@ def _export(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
-    written = sum(1 for question in result.questions if not args.level or question.level in args.level)
-    print(f"wrote {written} questions to {args.output}")
+    print(f"wrote {len(selected_questions(result, args.level))} questions to {args.output}")
+    return 0
+
+
+def _export_anki(result: LoadResult, args: argparse.Namespace) -> int:
+    from normquiz.bank.anki import AnkiUnavailable, write_anki_package
+
+    try:
+        written = write_anki_package(result, args.output, levels=args.level)
+    except AnkiUnavailable as error:
+        raise CommandError(str(error), exit_code=2) from None
+    except OSError as error:
+        raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
+    computed = f", {written.computed} computed ones as their seed-0 instance" if written.computed else ""
+    print(f"wrote {written.notes} notes in {written.decks} decks to {args.output}{computed}; "
+          "importing it again updates the notes")
     return 0
 
 

@@ -121,6 +121,11 @@ DEMOS: dict[str, Demo] = {
 DEMO_NAMES: tuple[str, ...] = tuple(DEMOS)
 
 
+def demo_params_summary() -> str:
+    """Each demo's preset parameters on one line, for the schema's description."""
+    return "; ".join(f"{demo.name}: {', '.join(demo.params) or 'none'}" for demo in DEMOS.values())
+
+
 def demo_param_problems(name: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(param, message)`` for each preset parameter the demo ``name`` refuses."""
     demo = DEMOS[name]

@@ -1,4 +1,4 @@
-"""The bank as a Markdown study guide, for reading away from the terminal."""
+"""The bank as a Markdown study guide, for reading away from the terminal (and what every export selects)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,25 @@ from normquiz.bank.loader import LoadResult
 EXPORT_SEED = 0  # computed questions show the instance drawn from this seed
 
 
+def selected_questions(result: LoadResult, levels: Iterable[str] | None = None) -> list[m.QuestionBase]:
+    """The questions an export writes: those of ``levels`` (every level when empty), in bank order."""
+    wanted = set(levels) if levels else set(m.LEVELS)
+    return [question for question in result.questions if question.level in wanted]
+
+
+def topic_of(result: LoadResult, question: m.QuestionBase) -> str:
+    """The topic of the file ``question`` was read from."""
+    source = result.sources.get(question.id)
+    return source.topic if source else "Questions"
+
+
 def export_markdown(result: LoadResult, *, levels: Iterable[str] | None = None) -> str:
     """Questions grouped by topic, each with its answer, explanation and references."""
-    wanted = set(levels) if levels else set(m.LEVELS)
     lines = ["# normquiz study guide", ""]
     current_topic = None
     number = 0
-    for question in result.questions:
-        if question.level not in wanted:
-            continue
-        source = result.sources.get(question.id)
-        topic = source.topic if source else "Questions"
+    for question in selected_questions(result, levels):
+        topic = topic_of(result, question)
         if topic != current_topic:
             lines += [f"## {topic}", ""]
             current_topic = topic

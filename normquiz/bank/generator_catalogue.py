@@ -128,6 +128,12 @@ GENERATORS: dict[str, GeneratorSpec] = {
 GENERATOR_NAMES: tuple[str, ...] = tuple(GENERATORS)
 
 
+def generator_params_summary() -> str:
+    """Each generator's parameters on one line, for the schema's description."""
+    return "; ".join(f"{spec.name}: {', '.join(spec.params.model_fields) or 'none'}"
+                     for spec in GENERATORS.values())
+
+
 def render_placeholders(text: str, values: dict[str, str]) -> str:
     """``text`` with every ``{{name}}`` replaced; unknown names are left as written."""
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)

@@ -16,15 +16,19 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from normquiz.bank.diagnostics import format_where, problems_from_error
 from normquiz.bank.generator_catalogue import GENERATORS, unknown_placeholders
 from normquiz.bank.model import ComputedQuestion, FileHeader, Question, QuestionBase, QuestionFile
 from normquiz.bank.problem import Problem
 from normquiz.bank.yamlsource import YamlDocument, YamlSourceError, read_yaml_file
+
+if TYPE_CHECKING:
+    from normquiz.bank.cache import BankCache
 
 QUESTION_FILE_SUFFIXES = (".yaml", ".yml")
 VALIDATION_SEED = 0  # each computed question is generated once with it at load time
@@ -82,25 +86,37 @@ class LoadResult:
         return Counter(getattr(question, attribute) for question in self.questions)
 
 
-def load_bank(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, include_builtin: bool = True) -> LoadResult:
-    """The built-in bank (unless ``include_builtin`` is false) plus ``extra_dirs``."""
+def load_bank(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, include_builtin: bool = True,
+              cached: bool = True) -> LoadResult:
+    """The built-in bank (unless ``include_builtin`` is false) plus ``extra_dirs``.
+
+    ``cached``: unchanged files come from the validated-bank cache
+    (:mod:`normquiz.bank.cache`), which this load then updates.
+    """
     from normquiz.paths import builtin_content_dir
 
     paths: list[str | os.PathLike[str]] = [builtin_content_dir()] if include_builtin else []
-    return load_paths([*paths, *extra_dirs])
+    if not cached:
+        return load_paths([*paths, *extra_dirs])
+    from normquiz.bank.cache import BankCache
+
+    cache = BankCache.open()
+    result = load_paths([*paths, *extra_dirs], cache=cache)
+    cache.save()
+    return result
 
 
-def load_paths(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
+def load_paths(paths: Iterable[str | os.PathLike[str]], *, cache: BankCache | None = None) -> LoadResult:
     """Load question files, and every ``*.yaml``/``*.yml`` below folders, in order."""
     result = LoadResult()
-    first_seen: dict[str, _IdPlace] = {}
+    first_seen: dict[str, str] = {}  # id -> file:line:column of its first use
     # Loading allocates many small, acyclic objects (nodes, dicts, models): the
     # cyclic collector would rescan them again and again for nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
         for file_path in _question_files(paths, result.problems):
-            _load_file(file_path, result, first_seen)
+            _load_file(file_path, result, first_seen, cache)
     finally:
         if collecting:
             gc.enable()
@@ -108,16 +124,14 @@ def load_paths(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
 
 
 @dataclass(frozen=True)
-class _IdPlace:
-    """Where an id was first used; located only if a duplicate turns up."""
+class PlacedQuestion:
+    """A validated question and where it was written: plain positions, so no parsed document stays alive."""
 
-    shown: str
-    document: YamlDocument
+    question: QuestionBase
     index: int
-
-    def __str__(self) -> str:
-        line, column = self.document.locate(("questions", self.index, "id"))
-        return f"{self.shown}:{line}:{column}"
+    line: int
+    id_line: int
+    id_column: int
 
 
 def display_path(path: Path) -> str:
@@ -126,6 +140,11 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def question_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The files :func:`load_paths` reads for ``paths``, in its order (missing paths left out)."""
+    return _question_files(paths, [])
 
 
 def _question_files(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[Path]:
@@ -152,18 +171,36 @@ def _question_files(paths: Iterable[str | os.PathLike[str]], problems: list[Prob
     return unique
 
 
-def _load_file(path: Path, result: LoadResult, first_seen: dict[str, _IdPlace]) -> None:
+def _load_file(path: Path, result: LoadResult, first_seen: dict[str, str], cache: BankCache | None) -> None:
     shown = display_path(path)
+    cached = cache.questions(path) if cache is not None else None
+    if cached is not None:
+        topic, placed = cached
+        _add_questions(path, shown, topic, placed, [], result, first_seen)
+        return
     try:
         document = read_yaml_file(path)
     except YamlSourceError as error:
+        if cache is not None:
+            cache.store(path, None, [], clean=False)
         result.problems.append(Problem(shown, error.line, error.column, "", error.message))
         result.files.append(FileReport(shown, None, 0, 1, skipped=True))
         return
     problems: list[Problem] = []
+    topic, placed = _read_questions(document, shown, problems)
+    del document  # positions are plain numbers now: the node graph can go before the next file
+    if cache is not None:
+        cache.store(path, topic, placed, clean=not problems)
+    _add_questions(path, shown, topic, placed, problems, result, first_seen)
+
+
+def _read_questions(document: YamlDocument, shown: str,
+                    problems: list[Problem]) -> tuple[str | None, list[PlacedQuestion]]:
+    """The file's topic and its valid questions with their positions; problems appended."""
     topic, entries = _validate_document(document, shown, problems)
     lines = document.item_lines(document.data["questions"]) if entries else []
-    loaded = 0
+    id_positions = _id_positions(document) if entries else []
+    placed = []
     for index, question in entries:
         where = ("questions", index)
         if isinstance(question, ComputedQuestion):
@@ -171,14 +208,42 @@ def _load_file(path: Path, result: LoadResult, first_seen: dict[str, _IdPlace]) 
             if generator_problems:
                 problems.extend(generator_problems)
                 continue
+        placed.append(PlacedQuestion(question, index, lines[index], *id_positions[index]))
+    return topic, placed
+
+
+def _id_positions(document: YamlDocument) -> list[tuple[int, int]]:
+    """Line and column of each question's id, read off each item's own keys in one pass.
+
+    (It runs for every question: ``locate`` from the root costs a few times more.)
+    """
+    sequence = document.nodes.get(id(document.data["questions"]))
+    positions = []
+    for index, item in enumerate(sequence.value if isinstance(sequence, SequenceNode) else ()):
+        position = None
+        if isinstance(item, MappingNode):
+            for key, value in reversed(item.value):
+                if isinstance(key, ScalarNode) and key.value == "id":
+                    position = value.start_mark.line + 1, value.start_mark.column + 1
+                    break
+        positions.append(position or document.locate(("questions", index, "id")))
+    return positions
+
+
+def _add_questions(path: Path, shown: str, topic: str | None, placed: list[PlacedQuestion],
+                   problems: list[Problem], result: LoadResult, first_seen: dict[str, str]) -> None:
+    """Add a file's questions whose ids are new to the bank; a reused id is a problem."""
+    loaded = 0
+    for item in placed:
+        question = item.question
         if question.id in first_seen:
-            id_line, id_column = document.locate((*where, "id"))
-            problems.append(Problem(shown, id_line, id_column, format_where((*where, "id")),
+            problems.append(Problem(shown, item.id_line, item.id_column,
+                                    format_where(("questions", item.index, "id")),
                                     f"duplicate id {question.id!r}: already used at {first_seen[question.id]}"))
             continue
-        first_seen[question.id] = _IdPlace(shown, document, index)
+        first_seen[question.id] = f"{shown}:{item.id_line}:{item.id_column}"
         result.questions.append(question)
-        result.sources[question.id] = QuestionSource(shown, lines[index], topic or path.stem)
+        result.sources[question.id] = QuestionSource(shown, item.line, topic or path.stem)
         loaded += 1
     problems.sort(key=lambda problem: (problem.line, problem.column))
     result.problems.extend(problems)

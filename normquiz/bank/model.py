@@ -21,8 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from normquiz.bank.demos import DEMO_NAMES, demo_param_problems
-from normquiz.bank.generator_catalogue import GENERATOR_NAMES
+from normquiz.bank.demos import DEMO_NAMES, DEMOS, demo_param_problems, demo_params_summary
+from normquiz.bank.generator_catalogue import GENERATOR_NAMES, GENERATORS, generator_params_summary
 from normquiz.vocabulary import LEVELS, Level
 
 
@@ -31,8 +31,17 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
-DemoName = Literal[DEMO_NAMES]  # type: ignore[valid-type]
-GeneratorName = Literal[GENERATOR_NAMES]  # type: ignore[valid-type]
+def _members(names: tuple[str, ...]) -> str:
+    return " | ".join(names)
+
+
+# enumDescriptions: shown beside each value by yaml-language-server's completion.
+DemoName = Annotated[Literal[DEMO_NAMES], Field(  # type: ignore[valid-type]
+    description=f"a demo screen: {_members(DEMO_NAMES)} (see `normquiz demo --list`)",
+    json_schema_extra={"enumDescriptions": [demo.description for demo in DEMOS.values()]})]
+GeneratorName = Annotated[Literal[GENERATOR_NAMES], Field(  # type: ignore[valid-type]
+    description=f"the generator that draws each instance: {_members(GENERATOR_NAMES)}",
+    json_schema_extra={"enumDescriptions": [spec.description for spec in GENERATORS.values()]})]
 
 
 class FormatModel(BaseModel):
@@ -43,7 +52,9 @@ class DemoLink(FormatModel):
     """A demo screen to open from the question, with optional preset parameters."""
 
     name: DemoName
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"preset parameters of the demo, all optional; by demo: {demo_params_summary()}")
 
     @model_validator(mode="after")
     def _known_params(self) -> DemoLink:
@@ -60,8 +71,10 @@ def _demo_from_name(value: Any) -> Any:
 class Tolerance(FormatModel):
     """An absolute tolerance, or a relative one (a fraction of the answer)."""
 
-    absolute: Number | None = Field(None, ge=0)
-    relative: Number | None = Field(None, gt=0)
+    absolute: Number | None = Field(None, ge=0, examples=[0.01],
+                                    description="accept answers within this distance of the answer (0: exact)")
+    relative: Number | None = Field(None, gt=0, examples=[0.01],
+                                    description="accept answers within this fraction of the answer (0.01: 1%)")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Tolerance:
@@ -88,23 +101,31 @@ def _tolerance_from_number(value: Any) -> Any:
 
 
 class Choice(FormatModel):
-    text: Text
-    correct: bool = False
-    feedback: Text | None = None
+    """One choice of a single_choice or multiple_choice question."""
+
+    text: Text = Field(description="the choice as shown (Markdown, one line)")
+    correct: bool = Field(False, description="whether this choice is right (default false)")
+    feedback: Text | None = Field(None, examples=["That is layer normalization."],
+                                  description="shown after answering when it was picked, or is right and was missed")
 
 
 class QuestionBase(FormatModel):
-    id: Slug
-    level: Level
-    prompt: Text
-    explanation: Text
-    tags: Annotated[list[Slug], Field(min_length=1)]
-    hints: list[Text] = Field(default_factory=list)
-    references: list[Text] = Field(default_factory=list)
+    id: Slug = Field(examples=["bn-axis-2d"], description=(
+        "unique across every loaded file; lowercase words joined by single hyphens; progress is keyed by it"))
+    level: Level = Field(description=f"how hard: {_members(LEVELS)}")
+    prompt: Text = Field(description="the question, in Markdown")
+    explanation: Text = Field(description="Markdown shown after answering: teach why, not only what")
+    tags: Annotated[list[Slug], Field(min_length=1)] = Field(
+        examples=[["batch-norm", "axes"]], description="at least one lowercase hyphenated tag, for filtering")
+    hints: list[Text] = Field(default_factory=list, description="Markdown nudges, revealed one at a time")
+    references: list[Text] = Field(
+        default_factory=list, examples=[["Ioffe & Szegedy (2015), Batch Normalization, arXiv:1502.03167"]],
+        description="citations: papers or library documentation")
     demo: Annotated[
         DemoLink | None,
         BeforeValidator(_demo_from_name, json_schema_input_type=Union[DemoName, DemoLink, None]),
-    ] = None
+    ] = Field(None, title="Demo", examples=["axes"],
+              description=f"a demo to open from the question: a name ({_members(DEMO_NAMES)}) or {{name, params}}")
 
 
 def _rule(message: str) -> PydanticCustomError:
@@ -112,12 +133,14 @@ def _rule(message: str) -> PydanticCustomError:
 
 
 class _ChoicesQuestion(QuestionBase):
-    choices: Annotated[list[Choice], Field(min_length=2)]
-    shuffle: bool = True
+    choices: Annotated[list[Choice], Field(min_length=2)] = Field(description="at least two choices")
+    shuffle: bool = Field(True, description="show the choices shuffled (default true); false keeps the written order")
 
 
 class SingleChoiceQuestion(_ChoicesQuestion):
-    type: Literal["single_choice"]
+    """Pick the one right choice."""
+
+    type: Literal["single_choice"] = Field(description="single_choice: exactly one choice is correct")
 
     @field_validator("choices")
     @classmethod
@@ -129,7 +152,9 @@ class SingleChoiceQuestion(_ChoicesQuestion):
 
 
 class MultipleChoiceQuestion(_ChoicesQuestion):
-    type: Literal["multiple_choice"]
+    """Pick every right choice; partial credit."""
+
+    type: Literal["multiple_choice"] = Field(description="multiple_choice: at least one choice is correct")
 
     @field_validator("choices")
     @classmethod
@@ -140,27 +165,39 @@ class MultipleChoiceQuestion(_ChoicesQuestion):
 
 
 class TrueFalseQuestion(QuestionBase):
-    type: Literal["true_false"]
-    answer: bool
+    """A statement that is true or false."""
+
+    type: Literal["true_false"] = Field(description="true_false: the prompt is a statement to judge")
+    answer: bool = Field(description="whether the statement in the prompt is true")
 
 
 class NumericQuestion(QuestionBase):
-    type: Literal["numeric"]
-    answer: Number
+    """A number, accepted within a tolerance."""
+
+    type: Literal["numeric"] = Field(description="numeric: the answer is a number")
+    answer: Number = Field(examples=[1024], description="the expected number")
     tolerance: Annotated[
         Tolerance, BeforeValidator(_tolerance_from_number, json_schema_input_type=Union[Number, Tolerance])
-    ]
-    unit: Text | None = None
+    ] = Field(examples=[0, 0.01],
+              description="required: a number (absolute, 0 for exact) or {relative: fraction}")
+    unit: Text | None = Field(None, examples=["parameters"], description="shown beside the input")
 
 
 class ShortAnswerQuestion(QuestionBase):
-    type: Literal["short_answer"]
-    answers: Annotated[list[Text], Field(min_length=1)]
+    """A few words, compared forgiving case, spacing, punctuation and one typo."""
+
+    type: Literal["short_answer"] = Field(description="short_answer: the learner types a few words")
+    answers: Annotated[list[Text], Field(min_length=1)] = Field(
+        examples=[["layer normalization", "layer norm", "LN"]],
+        description="accepted answers, the preferred spelling first (it is the one shown)")
 
 
 class OrderingQuestion(QuestionBase):
-    type: Literal["ordering"]
-    items: Annotated[list[Text], Field(min_length=3)]
+    """Put the items in order; partial credit for pairs in the right order."""
+
+    type: Literal["ordering"] = Field(description="ordering: the learner puts the items in order")
+    items: Annotated[list[Text], Field(min_length=3)] = Field(
+        description="at least three different items, in the correct order (shown shuffled)")
 
     @field_validator("items")
     @classmethod
@@ -174,15 +211,24 @@ class OrderingQuestion(QuestionBase):
 
 
 class OpenQuestion(QuestionBase):
-    type: Literal["open"]
-    model_answer: Text
-    key_points: Annotated[list[Text], Field(min_length=2)]
+    """A free answer, then a model answer whose key points the learner ticks."""
+
+    type: Literal["open"] = Field(description="open: a free answer, judged by the learner against key points")
+    model_answer: Text = Field(description="Markdown: what a strong answer says")
+    key_points: Annotated[list[Text], Field(min_length=2)] = Field(
+        description="at least two points the learner ticks when their answer covers them")
 
 
 class ComputedQuestion(QuestionBase):
-    type: Literal["computed"]
+    """A fresh input drawn by a named generator each time; normquiz.core computes the answer."""
+
+    type: Literal["computed"] = Field(
+        description="computed: a generator draws the numbers; {{placeholders}} in the prompt show them")
     generator: GeneratorName
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"the generator's parameters, all optional unless noted in docs/authoring.md; "
+                    f"by generator: {generator_params_summary()}")
 
 
 _QUESTION_MODELS: tuple[type[QuestionBase], ...] = (
@@ -201,9 +247,9 @@ QUESTION_TYPES: dict[str, type[QuestionBase]] = {
 class FileHeader(FormatModel):
     """The top level of a question file, with the questions not yet validated."""
 
-    topic: Text
-    description: Text | None = None
-    questions: Annotated[list[Any], Field(min_length=1)]
+    topic: Text = Field(examples=["Batch normalization"], description="the heading these questions are grouped under")
+    description: Text | None = Field(None, description="optional: what these questions are about")
+    questions: Annotated[list[Any], Field(min_length=1)] = Field(description="the questions, at least one")
 
 
 class QuestionFile(FileHeader):
@@ -214,7 +260,8 @@ class QuestionFile(FileHeader):
         json_schema_extra={"description": "A topic and its questions; see docs/authoring.md."},
     )
 
-    questions: Annotated[list[Question], Field(min_length=1)]  # type: ignore[assignment]
+    questions: Annotated[list[Question], Field(min_length=1)] = Field(  # type: ignore[assignment]
+        description="the questions, at least one; each has an id, level, type, prompt, explanation and tags")
 
 
 def content_hash(question: QuestionBase) -> str:
