@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
-import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 from normquiz.bank import model as m
 from normquiz.bank.computed import ComputedInstance
 from normquiz.bank.numbers import format_number as number
+from normquiz.bank.wording import normalize_text
 
 SHORT_ANSWER_TYPO_MIN_LENGTH = 5
 
@@ -170,15 +169,6 @@ def check_numeric(question: m.NumericQuestion, response: Any) -> AnswerVerdict:
 
 def check_computed(instance: ComputedInstance, response: Any) -> AnswerVerdict:
     return _numeric_verdict(parse_number(response), instance.answer, m.Tolerance(absolute=instance.tolerance))
-
-
-_PUNCTUATION = str.maketrans({character: " " for character in string.punctuation + "‐–—’‘“”"})
-
-
-def normalize_text(text: str) -> str:
-    """Lower case, punctuation to spaces, runs of spaces to one: ``"Layer-Norm!"`` → ``"layer norm"``."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_PUNCTUATION)
-    return " ".join(folded.split())
 
 
 def edit_distance_at_most_one(a: str, b: str) -> bool:

@@ -198,6 +198,8 @@ def _validate_document(
         else:
             return question_file.topic, list(enumerate(question_file.questions))
     if not isinstance(data, dict):
+        problems.extend(Problem(shown, problem.line, problem.column, "", problem.message)
+                        for problem in document.problems)
         line, column = document.locate(())
         problems.append(Problem(shown, line, column, "",
                                 "the top level must be a mapping with 'topic' and 'questions'"))

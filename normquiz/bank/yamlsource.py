@@ -68,6 +68,16 @@ class YamlDocument:
         Walks as far as the path exists: a missing field points at the mapping
         that lacks it.
         """
+        node, key_node = self._walk(path)
+        mark = (key_node if at_key and key_node is not None else node).start_mark
+        return mark.line + 1, mark.column + 1
+
+    def written(self, path: Sequence[str | int]) -> str | None:
+        """The scalar at ``path`` as the author wrote it (``on`` for a value YAML read as true)."""
+        node, _ = self._walk(path)
+        return node.value if isinstance(node, ScalarNode) else None
+
+    def _walk(self, path: Sequence[str | int]) -> tuple[Node, Node | None]:
         node, value, key_node = self.root, self.data, None
         for step in path:
             child = _child_node(node, step)
@@ -81,8 +91,7 @@ class YamlDocument:
                 value = None
             if isinstance(value, (dict, list)):
                 node = self.nodes.get(id(value), node)
-        mark = (key_node if at_key and key_node is not None else node).start_mark
-        return mark.line + 1, mark.column + 1
+        return node, key_node
 
     def item_lines(self, items: list[Any]) -> list[int]:
         """The 1-based line where each item of the built list ``items`` starts."""
