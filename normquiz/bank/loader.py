@@ -21,12 +21,12 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from normquiz.bank.diagnostics import format_where, problems_from_error
+from normquiz.bank.discovery import display_path, find_question_files
 from normquiz.bank.generator_catalogue import GENERATORS, unknown_placeholders
 from normquiz.bank.model import ComputedQuestion, FileHeader, Question, QuestionBase, QuestionFile
 from normquiz.bank.problem import Problem
 from normquiz.bank.yamlsource import YamlDocument, YamlSourceError, read_yaml_file
 
-QUESTION_FILE_SUFFIXES = (".yaml", ".yml")
 VALIDATION_SEED = 0  # each computed question is generated once with it at load time
 
 _QUESTION_ADAPTER: TypeAdapter[Any] = TypeAdapter(Question)
@@ -91,7 +91,7 @@ def load_bank(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, include_buil
 
 
 def load_paths(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
-    """Load question files, and every ``*.yaml``/``*.yml`` below folders, in order."""
+    """Load question files, and every ``*.yaml``/``*.yml`` below folders (any case), in order."""
     result = LoadResult()
     first_seen: dict[str, _IdPlace] = {}
     # Loading allocates many small, acyclic objects (nodes, dicts, models): the
@@ -99,7 +99,7 @@ def load_paths(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for file_path in _question_files(paths, result.problems):
+        for file_path in find_question_files(paths, result.problems):
             _load_file(file_path, result, first_seen)
     finally:
         if collecting:
@@ -118,38 +118,6 @@ class _IdPlace:
     def __str__(self) -> str:
         line, column = self.document.locate(("questions", self.index, "id"))
         return f"{self.shown}:{line}:{column}"
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _question_files(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(
-                found for found in path.rglob("*")
-                if found.suffix in QUESTION_FILE_SUFFIXES and found.is_file()
-                and not any(part.startswith(".") for part in found.relative_to(path).parts)
-            ))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(str(path), 1, 1, "", "no such file or folder"))
-    seen: set[Path] = set()
-    unique = []
-    for path in files:
-        resolved = path.resolve()
-        if resolved not in seen:
-            seen.add(resolved)
-            unique.append(path)
-    return unique
 
 
 def _load_file(path: Path, result: LoadResult, first_seen: dict[str, _IdPlace]) -> None:

@@ -13,6 +13,8 @@ guards: control characters, nesting depth, oversized and base-60 integers.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,16 +114,31 @@ def _child_node(node: Node, step: str | int) -> tuple[Node | None, Node] | None:
 
 
 def read_yaml_file(path: Path) -> YamlDocument:
-    """Read ``path`` (at most 2 MB of UTF-8) into a :class:`YamlDocument`."""
+    """Read ``path`` (a regular file of at most 2 MB of UTF-8) into a :class:`YamlDocument`."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlSourceError(
-                f"file is {size / 1024 / 1024:.1f} MB, over the 2 MB limit: split it into smaller files")
-        raw = path.read_bytes()
+        raw = _read_regular_file(path)
     except OSError as error:
         raise YamlSourceError(f"cannot read the file: {error.strerror or error}") from None
     return parse_yaml(raw)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; a FIFO or device is refused without blocking on it (``O_NONBLOCK``)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlSourceError("not a regular file (a named pipe or a device): it is not read")
+        if info.st_size > MAX_FILE_BYTES:
+            raise YamlSourceError(
+                f"file is {info.st_size / 1024 / 1024:.1f} MB, over the 2 MB limit: split it into smaller files")
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES and (chunk := os.read(descriptor, 1 << 20)):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)  # a file grown past the limit meanwhile: parse_yaml refuses it
+    finally:
+        os.close(descriptor)
 
 
 def parse_yaml(source: str | bytes) -> YamlDocument:
