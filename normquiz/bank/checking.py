@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
-import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 from normquiz.bank import model as m
 from normquiz.bank.computed import ComputedInstance
 from normquiz.bank.numbers import format_number as number
+from normquiz.bank.wording import normalize_text
 
 SHORT_ANSWER_TYPO_MIN_LENGTH = 5
 
@@ -172,24 +171,12 @@ def check_computed(instance: ComputedInstance, response: Any) -> AnswerVerdict:
     return _numeric_verdict(parse_number(response), instance.answer, m.Tolerance(absolute=instance.tolerance))
 
 
-_PUNCTUATION = str.maketrans({character: " " for character in string.punctuation + "‐–—’‘“”"})
-_APOSTROPHE = "'’ʼ‘"
-_POSSESSIVE = re.compile(rf"(?<=\w)[{_APOSTROPHE}]s\b")  # Welford's, Welford’s: Welford
-_INNER_APOSTROPHE = re.compile(rf"(?<=\w)[{_APOSTROPHE}](?=\w)")  # don't: dont, not "don t"
 # Code a learner may type for an answer: the module path and the name of the model are not the point.
 _MODULE_PATH = re.compile(r"\b(?:torch\.nn\.|nn\.)(?=[A-Za-z])")
 _RECEIVER = r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\."
 _EVAL_CALL = re.compile(_RECEIVER + r"(?:eval\(\s*\)|train\(\s*(?:mode\s*=\s*)?False\s*\))")
 _TRAIN_CALL = re.compile(_RECEIVER + r"train\(\s*(?:(?:mode\s*=\s*)?True)?\s*\)")
 _TRAILING_KIND = re.compile(r"(?<=\S) (?:layers?|modules?)$")  # "RMSNorm layer": RMSNorm
-
-
-def normalize_text(text: str) -> str:
-    """Lower case, possessives and punctuation dropped, runs of spaces to one:
-    ``"Layer-Norm!"`` → ``"layer norm"``, ``"Welford’s"`` → ``"welford"``."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    folded = _INNER_APOSTROPHE.sub("", _POSSESSIVE.sub("", folded))
-    return " ".join(folded.translate(_PUNCTUATION).split())
 
 
 def answer_form(text: str) -> str:

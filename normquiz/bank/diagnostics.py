@@ -34,7 +34,8 @@ def format_where(path: Sequence[str | int]) -> str:
     """``questions[3].choices[0].text`` for ``("questions", 3, "choices", 0, "text")``."""
     where = ""
     for step in path:
-        where += f"[{step}]" if isinstance(step, int) else (f".{step}" if where else step)
+        name = step if isinstance(step, int) else _shorten(step)
+        where += f"[{name}]" if isinstance(step, int) else (f".{name}" if where else name)
     return where
 
 
@@ -64,7 +65,7 @@ def problems_from_error(
         if at_key:
             message = _unknown_field(document.data, path, root_model, model_root)
         else:
-            message = _message(detail, path)
+            message = _message(detail, path, document.written(path))
         yield Problem(file_path, line, column, format_where(path), message)
 
 
@@ -89,27 +90,35 @@ def _unknown_field(data: Any, path: Path, root_model: type[BaseModel], model_roo
         data = data[step]
     model = model_at(root_model, data, path[len(model_root):-1])
     known = list(model.model_fields) if model is not None else []
-    message = f"unknown field {name!r}{did_you_mean(name, known)}"
+    message = f"unknown field {_shorten(repr(name))}{did_you_mean(name, known)}"
     if model is not None and "type" in model.model_fields and not message.endswith("?"):
         kind = typing.get_args(model.model_fields["type"].annotation)[0]
         message += f" ({kind} questions have: {', '.join(known)})"
     return message
 
 
-def _message(detail: Any, path: Path) -> str:
+def _message(detail: Any, path: Path, written: str | None = None) -> str:
     kind, value, context = detail["type"], detail.get("input"), detail.get("ctx") or {}
     field = str(path[-1]) if path and isinstance(path[-1], str) else "value"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_describe(value)}{_quote_hint(kind, value)}"
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(context.get("expected", "")))
-        return (f"{value!r} is not allowed{did_you_mean(value, options)} "
+        if written is not None and (isinstance(value, bool) or value is None):
+            return _bare_word_message(written, value, options, context.get("expected"))
+        return (f"{_shorten(repr(value))} is not allowed{did_you_mean(value, options)} "
                 f"(expected {context.get('expected')})")
     if kind == "union_tag_invalid":
-        return (f"unknown question type {context.get('tag')!r}"
+        if written is not None and written != context.get("tag"):
+            return (f"unknown question type {_shorten(repr(written))}: YAML reads it as "
+                    f"{context.get('tag')}, put it in quotes{_HINTS['type']}")
+        return (f"unknown question type {_shorten(repr(context.get('tag')))}"
                 f"{did_you_mean(context.get('tag'), QUESTION_TYPES)}{_HINTS['type']}")
     if kind == "string_pattern_mismatch":
-        return f"{value!r} is not a valid {'tag' if field == 'value' else field}: {_SLUG_RULE}"
+        return f"{_shorten(repr(value))} is not a valid {'tag' if field == 'value' else field}: {_SLUG_RULE}"
+    if kind == "string_too_long":
+        return (f"{_shorten(repr(value))} is {len(value):,} characters long: at most "
+                f"{context.get('max_length')} (it names the question in your progress and on screen)")
     if kind in _BOUNDS:
         bound = next(iter(context.values()), "?")
         return f"must be {_BOUNDS[kind]} {bound}, got {value!r}"
@@ -120,6 +129,21 @@ def _message(detail: Any, path: Path) -> str:
                 f"got {context.get('actual_length')}")
     message = str(detail["msg"])
     return message.removeprefix("Value error, ")
+
+
+def _bare_word_message(written: str, value: bool | None, options: list[str], expected: Any) -> str:
+    """``level: on`` is the boolean true to YAML 1.1, and an empty value is null: say so."""
+    if not written:
+        return f"the value is empty, which YAML reads as null (expected {expected})"
+    suggestion = did_you_mean(written, options).removeprefix("; ")
+    return (f"{_shorten(repr(written))} is not allowed{': ' + suggestion if suggestion else ''} "
+            f"(expected {expected}); YAML reads {_shorten(written)} as the boolean "
+            f"{str(value).lower()}: put it in quotes if you mean the word")
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """A long name or value cut for a one-line message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _describe(value: Any) -> str:

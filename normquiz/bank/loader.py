@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from normquiz.bank.diagnostics import format_where, problems_from_error
+from normquiz.bank.discovery import display_path, find_question_files
 from normquiz.bank.generator_catalogue import GENERATORS, unknown_placeholders
 from normquiz.bank.model import ComputedQuestion, FileHeader, Question, QuestionBase, QuestionFile
 from normquiz.bank.problem import Problem
@@ -30,7 +31,6 @@ from normquiz.bank.yamlsource import YamlDocument, YamlSourceError, read_yaml_fi
 if TYPE_CHECKING:
     from normquiz.bank.cache import BankCache
 
-QUESTION_FILE_SUFFIXES = (".yaml", ".yml")
 VALIDATION_SEED = 0  # each computed question is generated once with it at load time
 
 _QUESTION_ADAPTER: TypeAdapter[Any] = TypeAdapter(Question)
@@ -107,7 +107,7 @@ def load_bank(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, include_buil
 
 
 def load_paths(paths: Iterable[str | os.PathLike[str]], *, cache: BankCache | None = None) -> LoadResult:
-    """Load question files, and every ``*.yaml``/``*.yml`` below folders, in order."""
+    """Load question files, and every ``*.yaml``/``*.yml`` below folders (any case), in order."""
     result = LoadResult()
     first_seen: dict[str, str] = {}  # id -> file:line:column of its first use
     # Loading allocates many small, acyclic objects (nodes, dicts, models): the
@@ -115,7 +115,7 @@ def load_paths(paths: Iterable[str | os.PathLike[str]], *, cache: BankCache | No
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for file_path in _question_files(paths, result.problems):
+        for file_path in find_question_files(paths, result.problems):
             _load_file(file_path, result, first_seen, cache)
     finally:
         if collecting:
@@ -134,41 +134,9 @@ class PlacedQuestion:
     id_column: int
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def question_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """The files :func:`load_paths` reads for ``paths``, in its order (missing paths left out)."""
-    return _question_files(paths, [])
-
-
-def _question_files(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(
-                found for found in path.rglob("*")
-                if found.suffix in QUESTION_FILE_SUFFIXES and found.is_file()
-                and not any(part.startswith(".") for part in found.relative_to(path).parts)
-            ))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(str(path), 1, 1, "", "no such file or folder"))
-    seen: set[Path] = set()
-    unique = []
-    for path in files:
-        resolved = path.resolve()
-        if resolved not in seen:
-            seen.add(resolved)
-            unique.append(path)
-    return unique
+    return find_question_files(paths, [])
 
 
 def _load_file(path: Path, result: LoadResult, first_seen: dict[str, str], cache: BankCache | None) -> None:
@@ -263,6 +231,8 @@ def _validate_document(
         else:
             return question_file.topic, list(enumerate(question_file.questions))
     if not isinstance(data, dict):
+        problems.extend(Problem(shown, problem.line, problem.column, "", problem.message)
+                        for problem in document.problems)
         line, column = document.locate(())
         problems.append(Problem(shown, line, column, "",
                                 "the top level must be a mapping with 'topic' and 'questions'"))

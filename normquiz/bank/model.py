@@ -8,7 +8,7 @@ field concerned so that the loader can point at its line.
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -16,18 +16,21 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from normquiz.bank.demos import DEMO_NAMES, DEMOS, demo_param_problems, demo_params_summary
-from normquiz.bank.generator_catalogue import GENERATOR_NAMES, GENERATORS, generator_params_summary
+from normquiz.bank.generator_catalogue import GENERATOR_NAMES, GENERATORS, PLACEHOLDER, generator_params_summary
+from normquiz.bank.wording import first_repeat, normalize_text
 from normquiz.vocabulary import LEVELS, Level
 
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+MAX_SLUG_LENGTH = 80  # ids key the progress store and show in titles: long ones are a mistake
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_SLUG_LENGTH)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -127,14 +130,42 @@ class QuestionBase(FormatModel):
     ] = Field(None, title="Demo", examples=["axes"],
               description=f"a demo to open from the question: a name ({_members(DEMO_NAMES)}) or {{name, params}}")
 
+    takes_placeholders: ClassVar[bool] = False  # only a generator fills in {{name}}
+
+    @field_validator("prompt", "explanation", "hints")
+    @classmethod
+    def _no_placeholders(cls, text: str | list[str]) -> str | list[str]:
+        if cls.takes_placeholders:
+            return text
+        for part in [text] if isinstance(text, str) else text:
+            found = PLACEHOLDER.search(part)
+            if found:
+                raise _rule(f"{found.group()} would show as written: only computed questions fill in "
+                            "placeholders (write the value itself, or use type: computed)")
+        return text
+
 
 def _rule(message: str) -> PydanticCustomError:
     return PydanticCustomError("format_rule", message)
 
 
+def _distinct(texts: list[str], what: str, why: str) -> None:
+    """Refuse two ``what`` with the same wording (case and spacing aside)."""
+    repeat = first_repeat(texts)
+    if repeat is not None:
+        first, second = repeat
+        raise _rule(f"{what}[{second}] says the same as {what}[{first}] ({texts[first].strip()!r}): {why}")
+
+
 class _ChoicesQuestion(QuestionBase):
     choices: Annotated[list[Choice], Field(min_length=2)] = Field(description="at least two choices")
     shuffle: bool = Field(True, description="show the choices shuffled (default true); false keeps the written order")
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_differ(cls, choices: list[Choice]) -> list[Choice]:
+        _distinct([choice.text for choice in choices], "choices", "a learner cannot tell them apart")
+        return choices
 
 
 class SingleChoiceQuestion(_ChoicesQuestion):
@@ -182,6 +213,14 @@ class NumericQuestion(QuestionBase):
               description="required: a number (absolute, 0 for exact) or {relative: fraction}")
     unit: Text | None = Field(None, examples=["parameters"], description="shown beside the input")
 
+    @field_validator("tolerance")
+    @classmethod
+    def _relative_needs_a_nonzero_answer(cls, tolerance: Tolerance, info: ValidationInfo) -> Tolerance:
+        if tolerance.relative is not None and info.data.get("answer") == 0:
+            raise _rule("a relative tolerance of an answer of 0 allows nothing but 0 itself: "
+                        "write an absolute one, e.g. `tolerance: 0.01`")
+        return tolerance
+
 
 class ShortAnswerQuestion(QuestionBase):
     """A few words, compared forgiving case, spacing, punctuation and one typo."""
@@ -190,6 +229,15 @@ class ShortAnswerQuestion(QuestionBase):
     answers: Annotated[list[Text], Field(min_length=1)] = Field(
         examples=[["layer normalization", "layer norm", "LN"]],
         description="accepted answers, the preferred spelling first (it is the one shown)")
+
+    @field_validator("answers")
+    @classmethod
+    def _answers_can_be_typed(cls, answers: list[str]) -> list[str]:
+        for index, answer in enumerate(answers):
+            if not normalize_text(answer):
+                raise _rule(f"answers[{index}] ({answer!r}) is only punctuation and spaces, which "
+                            "answer checking ignores: no typed answer can match it")
+        return answers
 
 
 class OrderingQuestion(QuestionBase):
@@ -201,12 +249,8 @@ class OrderingQuestion(QuestionBase):
 
     @field_validator("items")
     @classmethod
-    def _distinct(cls, items: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for item in items:
-            if item in seen:
-                raise _rule(f"item {item!r} appears twice: the correct order would be ambiguous")
-            seen.add(item)
+    def _items_differ(cls, items: list[str]) -> list[str]:
+        _distinct(items, "items", "the correct order would be ambiguous")
         return items
 
 
@@ -222,6 +266,7 @@ class OpenQuestion(QuestionBase):
 class ComputedQuestion(QuestionBase):
     """A fresh input drawn by a named generator each time; normquiz.core computes the answer."""
 
+    takes_placeholders: ClassVar[bool] = True
     type: Literal["computed"] = Field(
         description="computed: a generator draws the numbers; {{placeholders}} in the prompt show them")
     generator: GeneratorName

@@ -5,65 +5,54 @@ Python data built from the node graph in one walk, keeping a map from each
 built list and dict to its node, so that any path into the data maps back
 to ``line:column``. The walk refuses anything but plain data: non-standard
 tags (``!!python/object/apply:...``) are reported and never constructed,
-duplicate keys are reported (PyYAML would keep the last silently), and alias
-expansion is counted so that a "billion laughs" file is refused, not built.
+duplicate keys are reported (PyYAML would keep the last silently), and the
+size of what aliases expand to (nodes plus characters) is counted so that a
+"billion laughs" file is refused, not built. ``yamllimits`` holds the other
+guards: control characters, nesting depth, oversized and base-60 integers.
 """
 
 from __future__ import annotations
 
-import re
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml import SafeLoader as PureSafeLoader
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from normquiz.bank.yamlbuilder import (
+    MAX_ALIAS_EXPANSION,
+    DocumentBuilder,
+    SourceProblem,
+    YamlSourceError,
+    too_deep,
+)
+from normquiz.bank.yamllimits import (
+    MAX_DEPTH,
+    LineIndex,
+    blank_out_controls,
+    control_message,
+    raw_control_characters,
+)
 
 try:
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 
+__all__ = ["MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_FILE_BYTES", "SourceProblem", "YamlDocument",
+           "YamlSourceError", "parse_yaml", "read_yaml_file"]
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_ALIAS_EXPANSION = 100_000  # nodes reached again through aliases
-MAX_DEPTH = 100  # far deeper than any question file; keeps the C composer's stack safe
-_C_COMPOSER_SAFE_DEPTH = 2_000  # libyaml's composer recurses in C: stay far below a crash
-
-_TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + name for name in ("str", "int", "float", "bool", "null"))
-_TIMESTAMP, _MERGE = _TAG + "timestamp", _TAG + "merge"
-_SEQ, _MAP = _TAG + "seq", _TAG + "map"
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_SCALARS = {
-    _INT: _CONSTRUCTOR.construct_yaml_int,
-    _FLOAT: _CONSTRUCTOR.construct_yaml_float,
-    _BOOL: _CONSTRUCTOR.construct_yaml_bool,
-}
-
-
-# YAML 1.1 (PyYAML) reads 1e-5 as a string; YAML 1.2 and every author read a number.
-_NUMBER_STARTS = frozenset("0123456789+-.")
-_EXPONENT_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+")
-
-
-class YamlSourceError(Exception):
-    """A file that cannot be read as plain YAML data at all (1-based position)."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-
-@dataclass(frozen=True)
-class SourceProblem:
-    """Something wrong in a readable file (a duplicate key, a refused tag)."""
-
-    message: str
-    line: int
-    column: int
+# Above this bound of the depth, the event stream is checked before composing:
+# both composers recurse, libyaml's in C (older releases have no limit of their
+# own) and the pure-Python one two frames per level.
+_COMPOSE_SAFE_DEPTH = 2_000 if yaml.__with_libyaml__ else 300
+_STR, _SEQ, _MAP = ("tag:yaml.org,2002:" + name for name in ("str", "seq", "map"))
 
 
 @dataclass
@@ -81,6 +70,16 @@ class YamlDocument:
         Walks as far as the path exists: a missing field points at the mapping
         that lacks it.
         """
+        node, key_node = self._walk(path)
+        mark = (key_node if at_key and key_node is not None else node).start_mark
+        return mark.line + 1, mark.column + 1
+
+    def written(self, path: Sequence[str | int]) -> str | None:
+        """The scalar at ``path`` as the author wrote it (``on`` for a value YAML read as true)."""
+        node, _ = self._walk(path)
+        return node.value if isinstance(node, ScalarNode) else None
+
+    def _walk(self, path: Sequence[str | int]) -> tuple[Node, Node | None]:
         node, value, key_node = self.root, self.data, None
         for step in path:
             child = _child_node(node, step)
@@ -94,8 +93,7 @@ class YamlDocument:
                 value = None
             if isinstance(value, (dict, list)):
                 node = self.nodes.get(id(value), node)
-        mark = (key_node if at_key and key_node is not None else node).start_mark
-        return mark.line + 1, mark.column + 1
+        return node, key_node
 
     def item_lines(self, items: list[Any]) -> list[int]:
         """The 1-based line where each item of the built list ``items`` starts."""
@@ -116,16 +114,31 @@ def _child_node(node: Node, step: str | int) -> tuple[Node | None, Node] | None:
 
 
 def read_yaml_file(path: Path) -> YamlDocument:
-    """Read ``path`` (at most 2 MB of UTF-8) into a :class:`YamlDocument`."""
+    """Read ``path`` (a regular file of at most 2 MB of UTF-8) into a :class:`YamlDocument`."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlSourceError(
-                f"file is {size / 1024 / 1024:.1f} MB, over the 2 MB limit: split it into smaller files")
-        raw = path.read_bytes()
+        raw = _read_regular_file(path)
     except OSError as error:
         raise YamlSourceError(f"cannot read the file: {error.strerror or error}") from None
     return parse_yaml(raw)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; a FIFO or device is refused without blocking on it (``O_NONBLOCK``)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlSourceError("not a regular file (a named pipe or a device): it is not read")
+        if info.st_size > MAX_FILE_BYTES:
+            raise YamlSourceError(
+                f"file is {info.st_size / 1024 / 1024:.1f} MB, over the 2 MB limit: split it into smaller files")
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES and (chunk := os.read(descriptor, 1 << 20)):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)  # a file grown past the limit meanwhile: parse_yaml refuses it
+    finally:
+        os.close(descriptor)
 
 
 def parse_yaml(source: str | bytes) -> YamlDocument:
@@ -134,15 +147,21 @@ def parse_yaml(source: str | bytes) -> YamlDocument:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise YamlSourceError("document is over the 2 MB limit: split it into smaller files")
     text = text.removeprefix("\ufeff")
-    if _depth_bound(text) > _C_COMPOSER_SAFE_DEPTH:
+    controls = list(raw_control_characters(text))
+    if controls:  # reported where they stand; the reader would refuse the whole file at 1:1
+        text = blank_out_controls(text)
+    if _depth_bound(text) > _COMPOSE_SAFE_DEPTH:
         _check_depth(text)
     root = _compose(text)
     if root is None:
         raise YamlSourceError("the file is empty: it needs a 'topic' and a 'questions' list")
-    builder = _Builder()
+    builder = DocumentBuilder(text)
+    lines = LineIndex(text) if controls else None
+    for offset, character in controls:
+        builder.problems.append(SourceProblem(control_message(character), *lines.position(offset)))  # type: ignore[union-attr]
     try:
         data = builder.build(root)
-    except RecursionError:  # pragma: no cover - _check_depth keeps nesting shallow
+    except RecursionError:  # pragma: no cover - the depth checks keep nesting shallow
         raise YamlSourceError(f"nested more than {MAX_DEPTH} levels deep") from None
     return YamlDocument(data, root, builder.nodes, builder.problems)
 
@@ -171,21 +190,33 @@ def _depth_bound(text: str) -> int:
 
 
 def _check_depth(text: str) -> None:
-    """Walk the parser's events (no recursion) and refuse deep nesting."""
-    loader = SafeLoader(text)
+    """Walk the parser's events (no recursion) and refuse nesting deeper than ``MAX_DEPTH``.
+
+    libyaml's scanner reads ahead through flow brackets and refuses 1,000
+    levels before the 101st shows as an event: then the pure-Python parser,
+    whose look-ahead is bounded, finds where our limit is crossed.
+    """
+    try:
+        _walk_depth(SafeLoader(text))
+    except yaml.YAMLError as error:
+        if "maximum nesting depth" not in str(error):
+            raise _syntax_error(error) from None
+        try:
+            _walk_depth(PureSafeLoader(text))
+        except yaml.YAMLError as pure_error:  # pragma: no cover - libyaml found the depth first
+            raise _syntax_error(pure_error) from None
+
+
+def _walk_depth(loader: Any) -> None:
     depth = 0
     try:
         while (event := loader.get_event()) is not None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    raise YamlSourceError(
-                        f"nested more than {MAX_DEPTH} levels deep", mark.line + 1, mark.column + 1)
+                    raise too_deep(event.start_mark)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError as error:
-        raise _syntax_error(error) from None
     finally:
         loader.dispose()
 
@@ -220,6 +251,8 @@ def _compose(text: str) -> Node | None:
     try:
         return loader.get_single_node()
     except yaml.YAMLError as error:
+        if "maximum nesting depth" in str(error):  # libyaml's own limit, at 1,000 levels
+            _check_depth(text)
         raise _syntax_error(error) from None
     except (ValueError, TypeError, UnicodeError) as error:  # pragma: no cover - defensive
         raise YamlSourceError(f"YAML syntax error: {error}") from None
@@ -240,113 +273,3 @@ def _syntax_error(error: yaml.YAMLError) -> YamlSourceError:
     return YamlSourceError(f"YAML syntax error: {error}")
 
 
-def _tag_name(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
-
-
-class _Builder:
-    """Turns a composed node graph into dicts, lists and scalars, in one walk."""
-
-    def __init__(self) -> None:
-        self.nodes: dict[int, Node] = {}
-        self.problems: list[SourceProblem] = []
-        self._built: dict[int, tuple[Any, int] | None] = {}  # node id -> (data, node count)
-        self._reused = 0
-
-    def report(self, message: str, node: Node) -> None:
-        mark = node.start_mark
-        self.problems.append(SourceProblem(message, mark.line + 1, mark.column + 1))
-
-    def build(self, node: Node) -> Any:
-        return self._build(node)[0]
-
-    def _build(self, node: Node) -> tuple[Any, int]:
-        if isinstance(node, ScalarNode):
-            return self._scalar(node), 1
-        key = id(node)
-        if key in self._built:
-            return self._reuse(node)
-        self._built[key] = None  # in progress: meeting it again means a recursive alias
-        if isinstance(node, MappingNode) and node.tag == _MAP:
-            data, count = self._mapping(node)
-        elif isinstance(node, SequenceNode) and node.tag == _SEQ:
-            items = [self._build(item) for item in node.value]
-            data, count = [value for value, _ in items], 1 + sum(size for _, size in items)
-        else:
-            self.report(f"non-standard YAML tag {_tag_name(node.tag)!r} is not allowed: "
-                        "question files hold only strings, numbers, lists and mappings", node)
-            data, count = None, 1
-        if data is not None:
-            self.nodes[id(data)] = node
-        self._built[key] = (data, count)
-        return data, count
-
-    def _reuse(self, node: Node) -> tuple[Any, int]:
-        built = self._built[id(node)]
-        mark = node.start_mark
-        if built is None:
-            raise YamlSourceError("an alias refers to a node that contains it (a recursive structure)",
-                                  mark.line + 1, mark.column + 1)
-        self._reused += built[1]
-        if self._reused > MAX_ALIAS_EXPANSION:
-            raise YamlSourceError(
-                f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes: refusing to build "
-                "the document (is this a 'billion laughs' file?)", mark.line + 1, mark.column + 1)
-        return built
-
-    def _scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            value = node.value
-            if not node.style and value[:1] in _NUMBER_STARTS and _EXPONENT_FLOAT.fullmatch(value):
-                return float(value)
-            return value
-        if tag == _TIMESTAMP or tag == _MERGE:
-            return node.value  # a date or '<<' is kept as the text the author wrote
-        if tag == _NULL:
-            return None
-        convert = _SCALARS.get(tag)
-        if convert is not None:
-            return convert(node)
-        self.report(f"non-standard YAML tag {_tag_name(tag)!r} is not allowed: "
-                    "question files hold only strings, numbers, lists and mappings", node)
-        return None
-
-    def _mapping(self, node: MappingNode) -> tuple[dict[str, Any], int]:
-        data: dict[str, Any] = {}
-        merged: list[dict[str, Any]] = []
-        count = 1
-        for key_node, value_node in node.value:
-            if key_node.__class__ is not ScalarNode:
-                self.report("a mapping key must be a plain string, not a list or mapping", key_node)
-                continue
-            if value_node.__class__ is ScalarNode and value_node.tag == _STR and (
-                    value_node.style or value_node.value[:1] not in _NUMBER_STARTS):
-                value, size = value_node.value, 1  # the common case, without a call
-            else:
-                value, size = self._build(value_node)
-            count += size
-            if key_node.tag == _MERGE:
-                merged.extend(self._merge_sources(value, value_node))
-                continue
-            key = key_node.value  # the text as written: 'on:' or '1:' are field names
-            if key in data:
-                self._report_duplicate(node, key_node)
-            data[key] = value
-        for source in merged:
-            for key, value in source.items():
-                data.setdefault(key, value)
-        return data, count
-
-    def _report_duplicate(self, node: MappingNode, key_node: ScalarNode) -> None:
-        first = next(other for other, _ in node.value
-                     if other.__class__ is ScalarNode and other.value == key_node.value).start_mark
-        self.report(f"duplicate key {key_node.value!r} (first at line {first.line + 1}, "
-                    f"column {first.column + 1}): YAML would keep only the last one", key_node)
-
-    def _merge_sources(self, value: Any, node: Node) -> list[dict[str, Any]]:
-        sources = value if isinstance(value, list) else [value]
-        if all(isinstance(source, dict) for source in sources):
-            return sources
-        self.report("a merge key '<<' takes a mapping or a list of mappings", node)
-        return []
