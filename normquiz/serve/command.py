@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from normquiz.cli_support import CommandError, content_dirs, unknown_demo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -30,8 +32,13 @@ def _port(text: str) -> int:
     return value
 
 
-def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    """Add the ``serve`` subcommand to ``subparsers``; its handler is ``run_serve``."""
+def add_serve_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+                     app_parser: Callable[[], argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``serve`` subcommand to ``subparsers``; its handler is ``run_serve``.
+
+    ``app_parser`` makes the parser of the ``normquiz`` command line, which
+    checks what each tab runs (passed in, so that serve does not import the CLI).
+    """
     parser = subparsers.add_parser(
         "serve", help="serve the app to web browsers, one app per tab",
         description=(
@@ -57,7 +64,7 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         "app_args", nargs="*", metavar="-- ARGS",
         help="what each tab runs, after `--`: `demo NAME` or `quiz [OPTIONS]` "
              "(default: the home screen)")
-    parser.set_defaults(handler=run_serve)
+    parser.set_defaults(handler=run_serve, app_parser=app_parser)
     return parser
 
 
@@ -78,15 +85,13 @@ def exposure_warning(host: str, port: int) -> str:
             "server (Ctrl-C) when the class is over")
 
 
-def check_app_args(app_args: Sequence[str]) -> str | None:
+def check_app_args(app_args: Sequence[str], app_parser: argparse.ArgumentParser) -> str | None:
     """Why each tab could not run ``normquiz APP_ARGS``, or None when it can.
 
-    The normquiz parser itself prints usage errors (and they return a reason too).
+    ``app_parser`` (the normquiz parser) prints usage errors itself (and they return a reason too).
     """
-    from normquiz.cli import CommandError, build_parser, content_dirs, unknown_demo
-
     try:
-        parsed = build_parser().parse_args(list(app_args))
+        parsed = app_parser.parse_args(list(app_args))
     except SystemExit:
         return "the command after -- is not one normquiz understands (see above)"
     if parsed.command not in APP_COMMANDS:
@@ -112,7 +117,7 @@ def run_serve(args: argparse.Namespace) -> int:
     app_args = list(args.app_args)
     if app_args[:1] == ["--"]:  # kept by argparse on some Python versions
         app_args = app_args[1:]
-    problem = check_app_args(app_args)
+    problem = check_app_args(app_args, args.app_parser())
     if problem is not None:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return 2
@@ -130,14 +135,3 @@ def run_serve(args: argparse.Namespace) -> int:
     from normquiz.serve.server import serve_forever
 
     return serve_forever(app_args, host=args.host, port=args.port, shared_data_dir=shared_data_dir)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m normquiz.serve [OPTIONS] [-- ARGS]``: the command without the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog="normquiz")
-    add_serve_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return run_serve(args)
-    except KeyboardInterrupt:
-        return 130
