@@ -10,16 +10,38 @@ import argparse
 import ipaddress
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from normquiz.cli_support import CommandError, content_dirs, unknown_demo
+from normquiz.serve.origin import split_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_MAX_TABS = 8
+EXERCISES_ENV = "NORMQUIZ_EXERCISES"
+"""Set to "disabled" in every tab's environment unless --allow-exercises: the app then runs no learner code."""
 PROG = "normquiz serve"
 INSTALL_HINT = f"{PROG}: textual-serve is not installed: pip install 'normquiz[serve]'"
 # What a tab may run: the commands that open the app. The others print and exit.
 APP_COMMANDS = (None, "quiz", "demo")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What ``normquiz serve`` was asked for, checked."""
+
+    app_args: tuple[str, ...] = ()
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    shared_data_dir: Path | None = None
+    allow_hosts: tuple[str, ...] = ()
+    max_tabs: int = DEFAULT_MAX_TABS
+    allow_exercises: bool = False
+
+    def tab_environment(self) -> dict[str, str | None]:
+        """What every tab's app gets in its environment on top of the server's."""
+        return {} if self.allow_exercises else {EXERCISES_ENV: "disabled"}
 
 
 def _port(text: str) -> int:
@@ -30,6 +52,23 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
     return value
+
+
+def _tab_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of tabs, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 tab, got {value}")
+    return value
+
+
+def _host_name(text: str) -> str:
+    if split_host(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a host name or address, optionally with :PORT, got {text!r}")
+    return text
 
 
 def add_serve_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -61,6 +100,20 @@ def add_serve_parser(subparsers: argparse._SubParsersAction,  # type: ignore[typ
         help="one progress store shared by every tab (default: a new temporary store per tab, "
              "removed when the tab closes; $NORMQUIZ_DATA_DIR is not used)")
     parser.add_argument(
+        "--allow-host", metavar="NAME[:PORT]", action="append", type=_host_name, default=[],
+        dest="allow_hosts",
+        help="also answer requests that reach the server by this name (repeatable): a LAN name "
+             "such as mylaptop.local, or NAME:PORT for an SSH tunnel or a proxy on another port; "
+             "127.0.0.1, localhost, [::1] and --host are always answered")
+    parser.add_argument(
+        "--max-tabs", metavar="N", type=_tab_count, default=DEFAULT_MAX_TABS,
+        help=f"at most N tabs at once, each an app process (default {DEFAULT_MAX_TABS}); "
+             "a room of learners needs one per learner")
+    parser.add_argument(
+        "--allow-exercises", action="store_true",
+        help="let the tabs run learners' code in coding exercises (off by default: whoever can open "
+             "the page could then run programs on this machine as you)")
+    parser.add_argument(
         "app_args", nargs="*", metavar="-- ARGS",
         help="what each tab runs, after `--`: `demo NAME` or `quiz [OPTIONS]` "
              "(default: the home screen)")
@@ -83,6 +136,12 @@ def exposure_warning(host: str, port: int) -> str:
     return (f"{PROG}: warning: listening on {host}: anyone who can reach this machine on port {port} "
             "can use the app, with no password; serve only on a network you trust, and stop the "
             "server (Ctrl-C) when the class is over")
+
+
+def exercises_warning(host: str) -> str:
+    """The warning printed when tabs that others can open may run code (--allow-exercises, another --host)."""
+    return (f"{PROG}: warning: --allow-exercises with --host {host}: anyone who can open the page "
+            "can run Python code on this machine, as you")
 
 
 def check_app_args(app_args: Sequence[str], app_parser: argparse.ArgumentParser) -> str | None:
@@ -134,4 +193,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     from normquiz.serve.server import serve_forever
 
-    return serve_forever(app_args, host=args.host, port=args.port, shared_data_dir=shared_data_dir)
+    return serve_forever(ServeSettings(
+        app_args=tuple(app_args), host=args.host, port=args.port, shared_data_dir=shared_data_dir,
+        allow_hosts=tuple(args.allow_hosts), max_tabs=args.max_tabs,
+        allow_exercises=args.allow_exercises))

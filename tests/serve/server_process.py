@@ -105,6 +105,12 @@ class ServerProcess:
         raise AssertionError(f"the server did not start within {timeout} s:\n{self.output()}")
 
     @property
+    def origin(self) -> str:
+        """The origin of the server's own page (what a browser sends with its websocket)."""
+        assert self.url is not None
+        return self.url.rstrip("/")
+
+    @property
     def websocket_url(self) -> str:
         assert self.url is not None
         return "ws" + self.url.removeprefix("http") + "ws"

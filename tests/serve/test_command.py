@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shlex
 import socket
 import subprocess
 import sys
@@ -109,13 +108,13 @@ def test_a_refused_command_is_a_usage_error(capsys) -> None:
     assert err.count("\n") == 1
 
 
-def test_tab_command_is_this_python_quoted_for_the_shell() -> None:
-    from normquiz.serve.launcher import tab_command
+def test_a_tab_runs_this_python_without_a_shell() -> None:
+    from normquiz.serve.launcher import tab_argv
 
     data_dir = Path("/tmp/a store with 'quotes' and $HOME")
-    command = tab_command(["quiz", "--tag", "batch norm; rm -rf ~"], data_dir)
-    assert shlex.split(command) == ["exec", sys.executable, "-m", "normquiz", "--data-dir", str(data_dir),
-                                    "quiz", "--tag", "batch norm; rm -rf ~"]
+    argv = tab_argv(["quiz", "--tag", "batch norm; rm -rf ~"], data_dir)
+    assert argv == [sys.executable, "-m", "normquiz", "--data-dir", str(data_dir),
+                    "quiz", "--tag", "batch norm; rm -rf ~"]
 
 
 def test_port_in_use_is_one_line_and_exit_1() -> None:
