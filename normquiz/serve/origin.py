@@ -106,9 +106,11 @@ class HostPolicy:
         if parsed is None:
             return False
         name, port = parsed
-        if (name, port) in self.name_ports:
+        # No port: the default one of the scheme the browser used, which only it knows.
+        ports = {port} if port is not None else set(DEFAULT_PORTS.values())
+        if any((name, candidate) in self.name_ports for candidate in ports):
             return True
-        if port != self.port:
+        if self.port not in ports:
             return False
         return name in self.names or (self.any_ip_address and is_ip_address(name))
 
