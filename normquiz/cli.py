@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
+from normquiz.cli_support import CONTENT_ENV, CommandError, content_dirs, unknown_demo
 from normquiz.vocabulary import LEVELS, MODES
 from normquiz.serve import add_serve_parser
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from normquiz.study.request import QuizRequest
     from normquiz.tui.app import StartDemo
 
-CONTENT_ENV = "NORMQUIZ_CONTENT"
 # Written out rather than imported from normquiz.bank (pydantic) to keep
 # `normquiz --help` fast; a test checks they match the bank's.
 LEVEL_CHOICES = LEVELS
@@ -41,14 +41,6 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
     return value
-
-
-class CommandError(Exception):
-    """A failure to report as one line on stderr, with an exit code."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,23 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=_export)
 
-    add_serve_parser(commands)
+    add_serve_parser(commands, app_parser=build_parser)
     return parser
-
-
-def content_dirs(args: argparse.Namespace, *, added: Sequence[str] = ()) -> list[Path]:
-    """The extra question folders: ``--content`` options, ``added`` paths, then ``$NORMQUIZ_CONTENT``.
-
-    ``added`` (files or folders) take the place a last ``--content`` would: what
-    ``validate PATH`` judges the paths as.
-    """
-    from_env = [part for part in os.environ.get(CONTENT_ENV, "").split(os.pathsep) if part]
-    folders = [Path(folder) for folder in [*getattr(args, "content", []), *from_env]]
-    for folder in folders:
-        if not folder.is_dir():
-            raise CommandError(f"content folder {str(folder)!r} does not exist", exit_code=2)
-    options = len(getattr(args, "content", []))
-    return [*folders[:options], *map(Path, added), *folders[options:]]
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -279,17 +256,6 @@ def _quiz(args: argparse.Namespace) -> int:
     start = QuizRequest(levels=tuple(args.level), tags=tuple(args.tag), count=args.count, seed=args.seed,
                         mode=args.mode)
     return _run_app(args, start)
-
-
-def unknown_demo(name: str) -> str | None:
-    """Why there is no demo ``name`` (with a suggestion), or None when there is."""
-    from normquiz.bank.demos import DEMOS
-
-    if name in DEMOS:
-        return None
-    from normquiz.bank.problem import did_you_mean
-
-    return f"there is no demo {name!r}{did_you_mean(name, DEMOS)} (see `normquiz demo --list`)"
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -1,5 +1,7 @@
 """Run ``normquiz serve`` as ``python -m normquiz.serve [OPTIONS] [-- ARGS]``."""
 
-from normquiz.serve.command import main
+import sys
 
-raise SystemExit(main())
+from normquiz.cli import main
+
+raise SystemExit(main(["serve", *sys.argv[1:]]))

@@ -9,15 +9,39 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from normquiz.cli_support import CommandError, content_dirs, unknown_demo
+from normquiz.serve.origin import split_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_MAX_TABS = 8
+EXERCISES_ENV = "NORMQUIZ_EXERCISES"
+"""Set to "disabled" in every tab's environment unless --allow-exercises: the app then runs no learner code."""
 PROG = "normquiz serve"
 INSTALL_HINT = f"{PROG}: textual-serve is not installed: pip install 'normquiz[serve]'"
 # What a tab may run: the commands that open the app. The others print and exit.
 APP_COMMANDS = (None, "quiz", "demo")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What ``normquiz serve`` was asked for, checked."""
+
+    app_args: tuple[str, ...] = ()
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    shared_data_dir: Path | None = None
+    allow_hosts: tuple[str, ...] = ()
+    max_tabs: int = DEFAULT_MAX_TABS
+    allow_exercises: bool = False
+
+    def tab_environment(self) -> dict[str, str | None]:
+        """What every tab's app gets in its environment on top of the server's."""
+        return {} if self.allow_exercises else {EXERCISES_ENV: "disabled"}
 
 
 def _port(text: str) -> int:
@@ -30,8 +54,30 @@ def _port(text: str) -> int:
     return value
 
 
-def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    """Add the ``serve`` subcommand to ``subparsers``; its handler is ``run_serve``."""
+def _tab_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of tabs, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 tab, got {value}")
+    return value
+
+
+def _host_name(text: str) -> str:
+    if split_host(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a host name or address, optionally with :PORT, got {text!r}")
+    return text
+
+
+def add_serve_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+                     app_parser: Callable[[], argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``serve`` subcommand to ``subparsers``; its handler is ``run_serve``.
+
+    ``app_parser`` makes the parser of the ``normquiz`` command line, which
+    checks what each tab runs (passed in, so that serve does not import the CLI).
+    """
     parser = subparsers.add_parser(
         "serve", help="serve the app to web browsers, one app per tab",
         description=(
@@ -54,10 +100,24 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="one progress store shared by every tab (default: a new temporary store per tab, "
              "removed when the tab closes; $NORMQUIZ_DATA_DIR is not used)")
     parser.add_argument(
+        "--allow-host", metavar="NAME[:PORT]", action="append", type=_host_name, default=[],
+        dest="allow_hosts",
+        help="also answer requests that reach the server by this name (repeatable): a LAN name "
+             "such as mylaptop.local, or NAME:PORT for an SSH tunnel or a proxy on another port; "
+             "127.0.0.1, localhost, [::1] and --host are always answered")
+    parser.add_argument(
+        "--max-tabs", metavar="N", type=_tab_count, default=DEFAULT_MAX_TABS,
+        help=f"at most N tabs at once, each an app process (default {DEFAULT_MAX_TABS}); "
+             "a room of learners needs one per learner")
+    parser.add_argument(
+        "--allow-exercises", action="store_true",
+        help="let the tabs run learners' code in coding exercises (off by default: whoever can open "
+             "the page could then run programs on this machine as you)")
+    parser.add_argument(
         "app_args", nargs="*", metavar="-- ARGS",
         help="what each tab runs, after `--`: `demo NAME` or `quiz [OPTIONS]` "
              "(default: the home screen)")
-    parser.set_defaults(handler=run_serve)
+    parser.set_defaults(handler=run_serve, app_parser=app_parser)
     return parser
 
 
@@ -78,15 +138,19 @@ def exposure_warning(host: str, port: int) -> str:
             "server (Ctrl-C) when the class is over")
 
 
-def check_app_args(app_args: Sequence[str]) -> str | None:
+def exercises_warning(host: str) -> str:
+    """The warning printed when tabs that others can open may run code (--allow-exercises, another --host)."""
+    return (f"{PROG}: warning: --allow-exercises with --host {host}: anyone who can open the page "
+            "can run Python code on this machine, as you")
+
+
+def check_app_args(app_args: Sequence[str], app_parser: argparse.ArgumentParser) -> str | None:
     """Why each tab could not run ``normquiz APP_ARGS``, or None when it can.
 
-    The normquiz parser itself prints usage errors (and they return a reason too).
+    ``app_parser`` (the normquiz parser) prints usage errors itself (and they return a reason too).
     """
-    from normquiz.cli import CommandError, build_parser, content_dirs, unknown_demo
-
     try:
-        parsed = build_parser().parse_args(list(app_args))
+        parsed = app_parser.parse_args(list(app_args))
     except SystemExit:
         return "the command after -- is not one normquiz understands (see above)"
     if parsed.command not in APP_COMMANDS:
@@ -112,7 +176,7 @@ def run_serve(args: argparse.Namespace) -> int:
     app_args = list(args.app_args)
     if app_args[:1] == ["--"]:  # kept by argparse on some Python versions
         app_args = app_args[1:]
-    problem = check_app_args(app_args)
+    problem = check_app_args(app_args, args.app_parser())
     if problem is not None:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return 2
@@ -129,15 +193,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     from normquiz.serve.server import serve_forever
 
-    return serve_forever(app_args, host=args.host, port=args.port, shared_data_dir=shared_data_dir)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m normquiz.serve [OPTIONS] [-- ARGS]``: the command without the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog="normquiz")
-    add_serve_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return run_serve(args)
-    except KeyboardInterrupt:
-        return 130
+    return serve_forever(ServeSettings(
+        app_args=tuple(app_args), host=args.host, port=args.port, shared_data_dir=shared_data_dir,
+        allow_hosts=tuple(args.allow_hosts), max_tabs=args.max_tabs,
+        allow_exercises=args.allow_exercises))

@@ -51,7 +51,8 @@ def open_tab(http: Any) -> Callable[[ServerProcess], contextlib.AbstractAsyncCon
     @contextlib.asynccontextmanager
     async def opened(server: ServerProcess) -> AsyncIterator[Tab]:
         width, height = TAB_SIZE
-        async with http.ws_connect(f"{server.websocket_url}?width={width}&height={height}") as websocket:
+        async with http.ws_connect(f"{server.websocket_url}?width={width}&height={height}",
+                                   origin=server.origin) as websocket:
             tab = Tab(websocket)
             await tab.resize(width, height)
             await websocket.send_json(["focus"])  # what the page sends once it has the keyboard

@@ -105,6 +105,12 @@ class ServerProcess:
         raise AssertionError(f"the server did not start within {timeout} s:\n{self.output()}")
 
     @property
+    def origin(self) -> str:
+        """The origin of the server's own page (what a browser sends with its websocket)."""
+        assert self.url is not None
+        return self.url.rstrip("/")
+
+    @property
     def websocket_url(self) -> str:
         assert self.url is not None
         return "ws" + self.url.removeprefix("http") + "ws"
@@ -150,6 +156,8 @@ class Tab:
         self._types = aiohttp.WSMsgType
         self.websocket = websocket
         self.closed = False
+        self.close_code: int | None = None
+        self.close_reason = ""
         self._text: list[str] = []
         self._pending = bytearray()  # from the last escape on: it may continue in the next packet
 
@@ -208,3 +216,5 @@ class Tab:
             self._feed(message.data)
         elif message.type in (types.CLOSE, types.CLOSING, types.CLOSED, types.ERROR):
             self.closed = True
+            if message.type == types.CLOSE:
+                self.close_code, self.close_reason = message.data, message.extra or ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shlex
 import socket
 import subprocess
 import sys
@@ -12,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from normquiz.cli import build_parser, main
 from normquiz.serve import add_serve_parser
-from normquiz.serve.command import INSTALL_HINT, check_app_args, is_loopback, main
+from normquiz.serve.command import INSTALL_HINT, check_app_args, is_loopback
 
 from .server_process import serve_argv, wait_until
 
@@ -22,7 +22,7 @@ def parse(*argv: str) -> argparse.Namespace:
     """Parse like the main command line: a global --data-dir, then the subcommand."""
     parser = argparse.ArgumentParser(prog="normquiz")
     parser.add_argument("--data-dir", dest="data_dir", default=None)
-    add_serve_parser(parser.add_subparsers(dest="command"))
+    add_serve_parser(parser.add_subparsers(dest="command"), app_parser=build_parser)
     return parser.parse_args(list(argv))
 
 
@@ -43,9 +43,10 @@ def test_options_and_the_command_after_double_dash() -> None:
     assert parse("--data-dir", "global", "serve").data_dir == "global"
 
 
-def test_importing_the_command_imports_no_server_and_no_ui() -> None:
+def test_importing_the_command_imports_no_server_no_ui_and_not_the_cli() -> None:
     code = ("import sys, normquiz.serve\n"
-            "print(','.join(m for m in ('aiohttp', 'textual_serve', 'textual', 'rich', 'jinja2') "
+            "print(','.join(m for m in ('aiohttp', 'textual_serve', 'textual', 'rich', 'jinja2', "
+            "'normquiz.cli') "
             "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
@@ -59,8 +60,8 @@ def test_without_textual_serve_it_says_how_to_install_it() -> None:
         "        if name.split('.')[0] in ('textual_serve', 'aiohttp'):\n"
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, Missing())\n"
-        "from normquiz.serve.command import main\n"
-        "sys.exit(main([]))\n"
+        "from normquiz.cli import main\n"
+        "sys.exit(main(['serve']))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
@@ -79,7 +80,7 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 @pytest.mark.parametrize("app_args", [[], ["quiz"], ["quiz", "--level", "basic", "--seed", "3"],
                                       ["demo", "axes"]])
 def test_app_commands_are_accepted(app_args: list[str]) -> None:
-    assert check_app_args(app_args) is None
+    assert check_app_args(app_args, build_parser()) is None
 
 
 @pytest.mark.parametrize(("app_args", "reason"), [
@@ -92,28 +93,28 @@ def test_app_commands_are_accepted(app_args: list[str]) -> None:
     (["quiz", "--level", "expert"], "not one normquiz understands"),
 ])
 def test_other_commands_are_refused(app_args: list[str], reason: str, capsys) -> None:
-    assert re.search(reason, check_app_args(app_args) or "")
+    assert re.search(reason, check_app_args(app_args, build_parser()) or "")
 
 
 def test_a_missing_content_folder_in_the_environment_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("NORMQUIZ_CONTENT", "/no/such/folder")  # every tab would inherit it
-    assert check_app_args(["quiz"]) == "content folder '/no/such/folder' does not exist"
+    assert check_app_args(["quiz"], build_parser()) == "content folder '/no/such/folder' does not exist"
 
 
 def test_a_refused_command_is_a_usage_error(capsys) -> None:
-    assert main(["--", "stats"]) == 2
+    assert main(["serve", "--", "stats"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("normquiz serve: error: a tab can run the app")
     assert err.count("\n") == 1
 
 
-def test_tab_command_is_this_python_quoted_for_the_shell() -> None:
-    from normquiz.serve.launcher import tab_command
+def test_a_tab_runs_this_python_without_a_shell() -> None:
+    from normquiz.serve.launcher import tab_argv
 
     data_dir = Path("/tmp/a store with 'quotes' and $HOME")
-    command = tab_command(["quiz", "--tag", "batch norm; rm -rf ~"], data_dir)
-    assert shlex.split(command) == ["exec", sys.executable, "-m", "normquiz", "--data-dir", str(data_dir),
-                                    "quiz", "--tag", "batch norm; rm -rf ~"]
+    argv = tab_argv(["quiz", "--tag", "batch norm; rm -rf ~"], data_dir)
+    assert argv == [sys.executable, "-m", "normquiz", "--data-dir", str(data_dir),
+                    "quiz", "--tag", "batch norm; rm -rf ~"]
 
 
 def test_port_in_use_is_one_line_and_exit_1() -> None:
