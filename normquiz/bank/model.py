@@ -7,6 +7,7 @@ field concerned so that the loader can point at its line.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from typing import Annotated, Any, Literal, Union
 
@@ -22,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from normquiz.bank.demos import DEMO_NAMES, demo_param_problems
+from normquiz.bank.exercises.catalogue import EXERCISE_NAMES, EXERCISES
 from normquiz.bank.generator_catalogue import GENERATOR_NAMES
 
 Level = Literal["basic", "intermediate", "advanced"]
@@ -34,6 +36,7 @@ Number = Annotated[float, Field(allow_inf_nan=False)]
 
 DemoName = Literal[DEMO_NAMES]  # type: ignore[valid-type]
 GeneratorName = Literal[GENERATOR_NAMES]  # type: ignore[valid-type]
+ExerciseName = Literal[EXERCISE_NAMES]  # type: ignore[valid-type]
 
 
 class FormatModel(BaseModel):
@@ -186,9 +189,51 @@ class ComputedQuestion(QuestionBase):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+def _python_source(text: str) -> str:
+    """Parse (never run) Python source text, so that a typo is reported at load time."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        raise _rule(f"this is not valid Python: line {error.lineno}: {error.msg}") from None
+    return text
+
+
+class CodeQuestion(QuestionBase):
+    """A coding exercise: the learner writes ``function``; the named checker grades it.
+
+    ``starter`` and ``reference`` are text: the reference is shown for
+    reading after the attempt and is never executed by the bank.
+    """
+
+    type: Literal["code"]
+    exercise: ExerciseName
+    function: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    signature: Text
+    starter: Text
+    reference: Text
+
+    @field_validator("starter", "reference")
+    @classmethod
+    def _parses(cls, text: str) -> str:
+        return _python_source(text)
+
+    @model_validator(mode="after")
+    def _matches_the_checker(self) -> CodeQuestion:
+        spec = EXERCISES[self.exercise]
+        if self.function != spec.function:
+            raise _rule(f"exercise {self.exercise!r} checks a function named {spec.function!r}, "
+                        f"not {self.function!r}")
+        if not self.signature.startswith(f"{self.function}("):
+            raise _rule(f"signature must start with {self.function}(, e.g. {spec.signature}")
+        defined = {node.name for node in ast.parse(self.reference).body if isinstance(node, ast.FunctionDef)}
+        if self.function not in defined:
+            raise _rule(f"the reference solution must define {self.function}()")
+        return self
+
+
 _QUESTION_MODELS: tuple[type[QuestionBase], ...] = (
     SingleChoiceQuestion, MultipleChoiceQuestion, TrueFalseQuestion, NumericQuestion,
-    ShortAnswerQuestion, OrderingQuestion, OpenQuestion, ComputedQuestion,
+    ShortAnswerQuestion, OrderingQuestion, OpenQuestion, ComputedQuestion, CodeQuestion,
 )
 
 Question = Annotated[Union[_QUESTION_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]
