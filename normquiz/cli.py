@@ -25,7 +25,7 @@ CONTENT_ENV = "NORMQUIZ_CONTENT"
 LEVEL_CHOICES = ("basic", "intermediate", "advanced")
 QUESTION_TYPE_CHOICES = (
     "single_choice", "multiple_choice", "true_false", "numeric",
-    "short_answer", "ordering", "open", "computed", "all",
+    "short_answer", "ordering", "open", "computed", "code", "all",
 )
 MODE_CHOICES = ("practice", "review", "interview")
 
