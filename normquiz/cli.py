@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
+from normquiz.exercise_cli import add_exercise_parsers
 from normquiz.serve import add_serve_parser
 
 if TYPE_CHECKING:
-    from normquiz.tui.app import StartDemo, StartQuiz
+    from normquiz.tui.app import StartDemo, StartExercise, StartQuiz
 
 CONTENT_ENV = "NORMQUIZ_CONTENT"
 # Written out rather than imported from normquiz.bank (pydantic) to keep
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=_export)
 
+    add_exercise_parsers(commands, content)
     add_serve_parser(commands)
     return parser
 
@@ -215,7 +217,7 @@ def _export(args: argparse.Namespace) -> int:
 _SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _run_app(args: argparse.Namespace, start: StartQuiz | StartDemo | None = None) -> int:
+def _run_app(args: argparse.Namespace, start: StartQuiz | StartDemo | StartExercise | None = None) -> int:
     for name, value in _SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
     from normquiz.progress import resolve_data_dir

@@ -16,7 +16,7 @@ from pathlib import Path
 from normquiz.bank import content_hash
 from normquiz.bank.model import CodeQuestion
 from normquiz.progress import ProgressStore
-from normquiz.study.exercise_run import ExerciseReport, RunLimits, run_exercise
+from normquiz.study.exercise_run import ExerciseReport, RunHandle, RunLimits, run_exercise
 
 
 def exercise_dir(data_dir: Path) -> Path:
@@ -80,7 +80,7 @@ class ExerciseAttempt:
     def shown_hints(self) -> list[str]:
         return list(self.question.hints[: self.hints_shown])
 
-    def run(self, text: str, *, seed: int | None = None) -> ExerciseReport:
+    def run(self, text: str, *, seed: int | None = None, handle: RunHandle | None = None) -> ExerciseReport:
         """Save and check ``text``; the first passing run of the visit is recorded as correct.
 
         Raises ``ExercisesDisabled`` where running code is turned off.
@@ -88,7 +88,7 @@ class ExerciseAttempt:
         self.save_code(text)
         self.runs += 1
         report = run_exercise(self.question.exercise, text, seed=self.runs if seed is None else seed,
-                              limits=self.limits)
+                              limits=self.limits, handle=handle)
         if report.passed and self.recorded is None and not self.gave_up:
             self._record(True, {"runs": self.runs})
         return report

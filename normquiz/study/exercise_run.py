@@ -69,19 +69,43 @@ class ExerciseReport:
         return "\n".join(lines)
 
 
+class RunHandle:
+    """Lets another thread stop a run (the screen that started it went away)."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self.stopped = False
+
+    def started(self, process: subprocess.Popen) -> None:
+        self._process = process
+        if self.stopped:
+            _kill(process)
+
+    def stop(self) -> None:
+        """Kill the child process, if one is running; a run started afterwards is killed at once."""
+        self.stopped = True
+        if self._process is not None and self._process.poll() is None:
+            _kill(self._process)
+
+
 def exercises_allowed() -> bool:
     return os.environ.get(DISABLED_VARIABLE, "").strip().lower() != "disabled"
 
 
-def run_exercise(name: str, source: str, *, seed: int = 0, limits: RunLimits = RunLimits()) -> ExerciseReport:
-    """Run ``source`` (the learner's module text) against exercise ``name``'s checks."""
+def run_exercise(name: str, source: str, *, seed: int = 0, limits: RunLimits = RunLimits(),
+                 handle: RunHandle | None = None) -> ExerciseReport:
+    """Run ``source`` (the learner's module text) against exercise ``name``'s checks.
+
+    Raises ``ExercisesDisabled`` where ``NORMQUIZ_EXERCISES=disabled``. ``handle``
+    can stop the run from another thread.
+    """
     if not exercises_allowed():
         raise ExercisesDisabled(DISABLED_MESSAGE)
     spec = EXERCISES[name]
     checks = build_checks(name, seed)
     with tempfile.TemporaryDirectory(prefix="normquiz-exercise-") as job_dir:
         _write_job(Path(job_dir), spec, checks, source, limits)
-        events, stderr, stopped = _run_child(Path(job_dir), limits)
+        events, stderr, stopped = _run_child(Path(job_dir), limits, handle)
         stderr = stderr.replace(f"{job_dir}{os.sep}", "")  # "solution.py:6: ...", not the temp path
     return _grade(spec, checks, events, stderr, stopped, limits)
 
@@ -130,11 +154,13 @@ def _child_environment() -> dict[str, str]:
     return environment
 
 
-def _run_child(job_dir: Path, limits: RunLimits) -> tuple[list[dict[str, Any]], str, bool]:
+def _run_child(job_dir: Path, limits: RunLimits, handle: RunHandle | None) -> tuple[list[dict[str, Any]], str, bool]:
     """Start the child, wait up to the wall-clock limit; returns (events, stderr, stopped)."""
     process = subprocess.Popen(
         [sys.executable, "-I", str(CHILD), str(job_dir)], cwd=job_dir, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_environment(), start_new_session=True)
+    if handle is not None:
+        handle.started(process)
     stopped = False
     try:
         stdout, stderr = process.communicate(timeout=limits.wall_seconds)

@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
+from normquiz.tui.commands import DemoCommands, ExerciseCommands, QuestionCommands, QuizCommands
 from normquiz.tui.messages import BankLoaded
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.tui.themes import DEFAULT_THEME, THEMES
@@ -49,6 +49,13 @@ class StartDemo:
     params: Mapping[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class StartExercise:
+    """Open the app straight into a coding exercise (``normquiz exercise [ID]``); None: the first."""
+
+    question_id: str | None = None
+
+
 class NormquizApp(App[None]):
     """Quizzes and demos on normalization in deep learning."""
 
@@ -57,7 +64,7 @@ class NormquizApp(App[None]):
     # The home screen's styles with the app's: it is the default screen, whose CSS_PATH
     # Textual does not read, and it saves a restyle before the first frame.
     CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens" / "home.tcss"]
-    COMMANDS = App.COMMANDS | {QuizCommands, QuestionCommands, DemoCommands}
+    COMMANDS = App.COMMANDS | {QuizCommands, QuestionCommands, ExerciseCommands, DemoCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -73,7 +80,7 @@ class NormquizApp(App[None]):
         *,
         content_dirs: Sequence[Path] = (),
         data_dir: Path | None = None,
-        start: StartQuiz | StartDemo | None = None,
+        start: StartQuiz | StartDemo | StartExercise | None = None,
         store: ProgressStore | None = None,
         clock: Callable[[], float] = time.monotonic,
         include_builtin: bool = True,
@@ -143,6 +150,8 @@ class NormquizApp(App[None]):
                             mode=start.mode, seed=start.seed)
         elif isinstance(start, StartDemo):
             self.open_demo(start.name, start.params)
+        elif isinstance(start, StartExercise):
+            self.open_exercise(start.question_id)
         pending, self._pending = self._pending, None
         if pending is not None and start is None:
             pending()
@@ -192,6 +201,37 @@ class NormquizApp(App[None]):
             self.notify(f"There is no demo called {name!r}.", severity="error")
             return
         self.push_screen(screen)
+
+    def code_questions(self) -> list[Any]:
+        """The loaded coding exercises, in bank order."""
+        from normquiz.bank.model import CodeQuestion
+
+        return [question for question in self.bank.questions if isinstance(question, CodeQuestion)] if self.bank else []
+
+    def open_exercise(self, question_id: str | None = None) -> None:
+        """Open the exercise screen on ``question_id`` (or the first exercise)."""
+        from normquiz.progress import resolve_data_dir
+        from normquiz.study.exercise_attempt import ExerciseAttempt, exercise_dir
+        from normquiz.tui.screens.exercise import ExerciseScreen
+
+        if self.bank is None or self.store is None:
+            self._pending = partial(self.open_exercise, question_id)
+            self.notify("Reading the questions: the exercise opens in a moment.")
+            return
+        questions = self.code_questions()
+        ids = [question.id for question in questions]
+        if not questions or (question_id is not None and question_id not in ids):
+            self.notify(f"There is no coding exercise {question_id!r}." if question_id else
+                        "No coding exercises are loaded.", severity="warning")
+            return
+        store_path = self.store.path
+        data_dir = store_path.parent if store_path is not None else (
+            resolve_data_dir(self.data_dir) if self.data_dir is not None else None)
+        code_dir = exercise_dir(data_dir) if data_dir is not None else None
+        store = self.store
+        self.push_screen(ExerciseScreen(
+            questions, ids.index(question_id) if question_id else 0,
+            lambda question: ExerciseAttempt(question, store, code_dir, clock=self.clock)))
 
     def action_help(self) -> None:
         from normquiz.tui.screens.help import HelpScreen

@@ -84,7 +84,8 @@ class HomeScreen(Screen[None]):
             mastery: dict[str, str] = {}
             due = None
         else:
-            counts = bank.counts("level")
+            # Quizzes leave the coding exercises out; they have their own entry.
+            counts = Counter(question.level for question in bank.questions if question.type != "code")
             stats = self.app.progress_stats()
             mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
@@ -107,6 +108,9 @@ class HomeScreen(Screen[None]):
         else:
             options.append(Option(_row("Review due (0)", "cram the weakest"), id="review"))
         options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
+        exercises = bank.counts("type")["code"] if bank is not None else 0
+        if exercises:
+            options.append(Option(_row("Coding exercises", f"{exercises:>3} to implement"), id="exercises"))
         options.append(None)
         options.append(Option(_row("Stats", "accuracy, streak"), id="stats"))
         options.append(Option(_row("Help", "keys and modes"), id="help"))
@@ -176,6 +180,8 @@ class HomeScreen(Screen[None]):
             self.action_review()
         elif choice == "interview":
             self.action_interview()
+        elif choice == "exercises":
+            self.app.open_exercise()
         elif choice == "stats":
             self.action_stats()
         elif choice == "help":
