@@ -169,9 +169,9 @@ def _run_child(job_dir: Path, limits: RunLimits, handle: RunHandle | None) -> tu
         _kill(process)
         stdout, stderr = process.communicate()
     finally:
-        if process.poll() is None:
-            _kill(process)
-            process.wait()
+        # Always: whatever the learner's code started in the child's session goes with it.
+        _kill(process)
+        process.wait()
     events = []
     for line in stdout.decode("utf-8", "replace").splitlines():
         try:
