@@ -12,11 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +22,14 @@ import numpy as np
 from normquiz.bank.exercises.cases import ExerciseChecks, build_checks, describe
 from normquiz.bank.exercises.catalogue import EXERCISES, ExerciseSpec
 from normquiz.bank.exercises.diagnosis import CallOutcome, CheckLine, Returned, diagnose, vectorization_line
+from normquiz.study.exercise_process import RunHandle, run_child
+
+__all__ = ["DISABLED_MESSAGE", "DISABLED_VARIABLE", "ExerciseReport", "ExercisesDisabled", "RunHandle",
+           "RunLimits", "decode_value", "exercises_allowed", "run_exercise"]
 
 DISABLED_VARIABLE = "NORMQUIZ_EXERCISES"
 DISABLED_MESSAGE = ("Running code is turned off on this server; start it with "
                     "`normquiz serve --allow-exercises` to allow it")
-CHILD = Path(__file__).with_name("exercise_child.py")
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -69,25 +69,6 @@ class ExerciseReport:
         return "\n".join(lines)
 
 
-class RunHandle:
-    """Lets another thread stop a run (the screen that started it went away)."""
-
-    def __init__(self) -> None:
-        self._process: subprocess.Popen | None = None
-        self.stopped = False
-
-    def started(self, process: subprocess.Popen) -> None:
-        self._process = process
-        if self.stopped:
-            _kill(process)
-
-    def stop(self) -> None:
-        """Kill the child process, if one is running; a run started afterwards is killed at once."""
-        self.stopped = True
-        if self._process is not None and self._process.poll() is None:
-            _kill(self._process)
-
-
 def exercises_allowed() -> bool:
     return os.environ.get(DISABLED_VARIABLE, "").strip().lower() != "disabled"
 
@@ -105,9 +86,12 @@ def run_exercise(name: str, source: str, *, seed: int = 0, limits: RunLimits = R
     checks = build_checks(name, seed)
     with tempfile.TemporaryDirectory(prefix="normquiz-exercise-") as job_dir:
         _write_job(Path(job_dir), spec, checks, source, limits)
-        events, stderr, stopped = _run_child(Path(job_dir), limits, handle)
-        stderr = stderr.replace(f"{job_dir}{os.sep}", "")  # "solution.py:6: ...", not the temp path
-    return _grade(spec, checks, events, stderr, stopped, limits)
+        child = run_child(Path(job_dir), limits.wall_seconds, handle)
+    events = list(child.events)
+    if not child.stopped and child.returncode and not any(event.get("event") == "done" for event in events):
+        events.append({"event": "crashed", "returncode": child.returncode})
+    stderr = child.stderr.replace(f"{job_dir}{os.sep}", "")  # "solution.py:6: ...", not the temp path
+    return _grade(spec, checks, events, stderr, child.stopped, limits)
 
 
 class _Arrays:
@@ -145,53 +129,6 @@ def _write_job(job_dir: Path, spec: ExerciseSpec, checks: ExerciseChecks, source
     (job_dir / "solution.py").write_text(source, encoding="utf-8")
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
     np.savez(job_dir / "inputs.npz", **store.arrays)
-
-
-def _child_environment() -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    # One BLAS thread: the child may not start threads once its limits are set, and timings stay fair.
-    environment.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return environment
-
-
-def _run_child(job_dir: Path, limits: RunLimits, handle: RunHandle | None) -> tuple[list[dict[str, Any]], str, bool]:
-    """Start the child, wait up to the wall-clock limit; returns (events, stderr, stopped)."""
-    process = subprocess.Popen(
-        [sys.executable, "-I", str(CHILD), str(job_dir)], cwd=job_dir, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_environment(), start_new_session=True)
-    if handle is not None:
-        handle.started(process)
-    stopped = False
-    try:
-        stdout, stderr = process.communicate(timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        stopped = True
-        _kill(process)
-        stdout, stderr = process.communicate()
-    finally:
-        # Always: whatever the learner's code started in the child's session goes with it.
-        _kill(process)
-        process.wait()
-    events = []
-    for line in stdout.decode("utf-8", "replace").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    if not stopped and process.returncode and not any(event.get("event") == "done" for event in events):
-        events.append({"event": "crashed", "returncode": process.returncode})
-    return events, stderr.decode("utf-8", "replace"), stopped
-
-
-def _kill(process: subprocess.Popen) -> None:
-    import signal
-
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the child's whole session, whatever it started
-    except (ProcessLookupError, PermissionError, AttributeError):
-        process.kill()
 
 
 def decode_value(value: Any) -> Returned:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import resource
 import time
 
@@ -126,3 +127,27 @@ def test_decoding_accepts_only_numeric_arrays_whose_bytes_fit() -> None:
                 {"kind": "array", "dtype": "<f8", "shape": [6], "data": "not base64!"},
                 "a string"):
         assert decode_value(bad).array is None
+
+
+def test_processes_the_learner_starts_do_not_outlive_the_run(tmp_path) -> None:
+    marker = tmp_path / "grandchild.pid"
+    forks = bn(f"import os, time\nif not os.path.exists({str(marker)!r}):\n    pid = os.fork()\n"
+               f"    if pid == 0:\n        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+               "        time.sleep(60)\n        os._exit(0)\nreturn x")
+    started = time.monotonic()
+    report = run_exercise("bn-forward", forks, limits=RunLimits(wall_seconds=20.0))
+    assert time.monotonic() - started < 15  # not held up by the sleeping process's open pipes
+    assert len(report.lines) == 5  # one result per check: the fork's copies stay silent
+    for _ in range(50):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.1)
+    pid = int(marker.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the forked process {pid} is still running")
