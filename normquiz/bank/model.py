@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -189,13 +190,12 @@ class ComputedQuestion(QuestionBase):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def _python_source(text: str) -> str:
+def _python_source(text: str) -> ast.Module:
     """Parse (never run) Python source text, so that a typo is reported at load time."""
     try:
-        ast.parse(text)
+        return ast.parse(text)
     except SyntaxError as error:
         raise _rule(f"this is not valid Python: line {error.lineno}: {error.msg}") from None
-    return text
 
 
 class CodeQuestion(QuestionBase):
@@ -212,23 +212,41 @@ class CodeQuestion(QuestionBase):
     starter: Text
     reference: Text
 
-    @field_validator("starter", "reference")
+    # Field validators run in the order the fields are declared, so each check
+    # can use the fields above it and report on its own line of the file.
+    @field_validator("function")
+    @classmethod
+    def _checked_function(cls, function: str, info: ValidationInfo) -> str:
+        spec = EXERCISES.get(info.data.get("exercise", ""))
+        if spec is not None and function != spec.function:
+            raise _rule(f"exercise {spec.name!r} checks a function named {spec.function!r}, not {function!r}")
+        return function
+
+    @field_validator("signature")
+    @classmethod
+    def _named_signature(cls, signature: str, info: ValidationInfo) -> str:
+        function = info.data.get("function")
+        if function and not signature.startswith(f"{function}("):
+            spec = EXERCISES.get(info.data.get("exercise", ""))
+            example = f", e.g. {spec.signature}" if spec else ""
+            raise _rule(f"the signature must start with {function}({example}")
+        return signature
+
+    @field_validator("starter")
     @classmethod
     def _parses(cls, text: str) -> str:
-        return _python_source(text)
+        _python_source(text)
+        return text
 
-    @model_validator(mode="after")
-    def _matches_the_checker(self) -> CodeQuestion:
-        spec = EXERCISES[self.exercise]
-        if self.function != spec.function:
-            raise _rule(f"exercise {self.exercise!r} checks a function named {spec.function!r}, "
-                        f"not {self.function!r}")
-        if not self.signature.startswith(f"{self.function}("):
-            raise _rule(f"signature must start with {self.function}(, e.g. {spec.signature}")
-        defined = {node.name for node in ast.parse(self.reference).body if isinstance(node, ast.FunctionDef)}
-        if self.function not in defined:
-            raise _rule(f"the reference solution must define {self.function}()")
-        return self
+    @field_validator("reference")
+    @classmethod
+    def _defines_the_function(cls, text: str, info: ValidationInfo) -> str:
+        tree = _python_source(text)
+        function = info.data.get("function")
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        if function and function not in defined:
+            raise _rule(f"the reference solution must define {function}()")
+        return text
 
 
 _QUESTION_MODELS: tuple[type[QuestionBase], ...] = (

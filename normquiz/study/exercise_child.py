@@ -221,6 +221,9 @@ def main(job_dir: str) -> None:
             emit(event="lines", small=lines[0], large=lines[1])
         except BaseException:  # noqa: BLE001 (judged from the checks above)
             emit(event="lines", small=None, large=None)
+        else:
+            if lines[1] > lines[0] + job["loop_lines"]:
+                return  # a loop already: no need to time it on the large input
     timing = job.get("timing")
     if timing:
         args = arguments(timing["args"], arrays)

@@ -21,7 +21,14 @@ import numpy as np
 
 from normquiz.bank.exercises.cases import ExerciseChecks, build_checks, describe
 from normquiz.bank.exercises.catalogue import EXERCISES, ExerciseSpec
-from normquiz.bank.exercises.diagnosis import CallOutcome, CheckLine, Returned, diagnose, vectorization_line
+from normquiz.bank.exercises.diagnosis import (
+    LOOP_LINES,
+    CallOutcome,
+    CheckLine,
+    Returned,
+    diagnose,
+    vectorization_line,
+)
 from normquiz.study.exercise_process import RunHandle, run_child
 
 __all__ = ["DISABLED_MESSAGE", "DISABLED_VARIABLE", "ExerciseReport", "ExercisesDisabled", "RunHandle",
@@ -122,6 +129,7 @@ def _write_job(job_dir: Path, spec: ExerciseSpec, checks: ExerciseChecks, source
                    "timing_seconds": limits.timing_seconds},
         "calls": [{"id": index, "args": store.refs(check.args)} for index, check in enumerate(checks.checks)],
         "scaling": [store.refs(args) for args in checks.scaling],
+        "loop_lines": LOOP_LINES,
         "timing": {"args": store.refs(timing.args), "core_function": timing.core_function,
                    "core_args": store.refs(timing.core_args),
                    "core_kwargs": {key: store.ref(value) for key, value in timing.core_kwargs.items()}},
@@ -182,11 +190,13 @@ def _grade(spec: ExerciseSpec, checks: ExerciseChecks, events: list[dict[str, An
         stable = stable and (line.passed or bool(check.offset))
         lines.append(line)
     correct = len(lines) == len(checks.checks) and all(line.passed for line in lines)
-    lines.append(_vectorization(spec, checks, by_kind, correct, stopped))
+    lines.append(_vectorization(checks, by_kind, correct, stopped))
     return ExerciseReport(spec.name, tuple(lines), output=output)
 
 
-def _vectorization(spec, checks, by_kind, correct, stopped) -> CheckLine:
+def _vectorization(checks: ExerciseChecks, by_kind: dict[str, dict[str, Any]], correct: bool,
+                   stopped: bool) -> CheckLine:
+    """The vectorization line from the child's line counts and timings."""
     counted, timing = by_kind.get("lines", {}), by_kind.get("timing", {})
 
     def number(event, key):
@@ -195,7 +205,7 @@ def _vectorization(spec, checks, by_kind, correct, stopped) -> CheckLine:
 
     small, large = checks.scaling
     return vectorization_line(
-        spec, describe(small[0]), describe(large[0]), number(counted, "small"), number(counted, "large"),
+        describe(small[0]), describe(large[0]), number(counted, "small"), number(counted, "large"),
         number(timing, "learner"), number(timing, "core"), describe(checks.timing.args[0]),
         correct=correct, timed_out=bool(timing.get("timed_out")) or (stopped and not timing))
 

@@ -203,3 +203,75 @@ def test_running_buffers_may_be_updated_in_place_but_x_may_not() -> None:
                 "running_var *= 1 - momentum\nrunning_var += momentum * x.var(0, ddof=1)\n"
                 "return running_mean, running_var")
     assert all(line.passed for line in grade_in_process("bn-running-update", define("bn-running-update", in_place)))
+
+
+BAD_CODE_QUESTIONS = """\
+topic: Bad
+questions:
+  - id: my-ln
+    level: basic
+    type: code
+    tags: [layer-norm]
+    exercise: ln-forwrd
+    function: layernorm_forward
+    signature: "layernorm_forward(x) -> out"
+    prompt: Write it.
+    starter: "def layernorm_forward(x):\\n    pass\\n"
+    reference: "def layernorm_forward(x):\\n    return x\\n"
+    explanation: Because.
+  - id: my-ln2
+    level: basic
+    type: code
+    tags: [layer-norm]
+    exercise: ln-forward
+    function: layer_norm
+    signature: "layer_norm(x)"
+    prompt: Write it.
+    starter: "def layer_norm(x):\\n    pass\\n"
+    reference: "def layer_norm(x:\\n    return x\\n"
+    explanation: Because.
+  - id: my-ln3
+    level: basic
+    type: code
+    tags: [layer-norm]
+    exercise: ln-forward
+    function: layernorm_forward
+    signature: "layernorm(x) -> out"
+    prompt: Write it.
+    starter: "open('STARTER-RAN', 'w').write('x')"
+    reference: "open('REFERENCE-RAN', 'w').write('x')"
+    explanation: Because.
+"""
+
+
+def test_bad_code_questions_are_reported_at_their_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text(BAD_CODE_QUESTIONS, encoding="utf-8")
+    problems = [str(problem) for problem in load_paths([tmp_path / "bad.yaml"]).problems]
+    assert problems[0].startswith("bad.yaml:7:15: questions[0].exercise: 'ln-forwrd' is not allowed; "
+                                  "did you mean 'ln-forward'?")
+    assert problems[1:] == [
+        "bad.yaml:19:15: questions[1].function: exercise 'ln-forward' checks a function named "
+        "'layernorm_forward', not 'layer_norm'",
+        "bad.yaml:23:16: questions[1].reference: this is not valid Python: line 1: '(' was never closed",
+        "bad.yaml:31:16: questions[2].signature: the signature must start with layernorm_forward(, "
+        "e.g. layernorm_forward(x, gamma, beta, eps=1e-5)",
+        "bad.yaml:34:16: questions[2].reference: the reference solution must define layernorm_forward()",
+    ]
+    assert not (tmp_path / "STARTER-RAN").exists() and not (tmp_path / "REFERENCE-RAN").exists()
+
+
+def test_vectorization_is_judged_by_line_counts_then_by_time_against_the_core() -> None:
+    from normquiz.bank.exercises.diagnosis import vectorization_line
+
+    def line(small, large, learner, core, *, correct=True):
+        return vectorization_line("x (4, 3)", "x (64, 24)", small, large, learner, core, "x (2048, 256)",
+                                  correct=correct)
+
+    assert line(18, 18, 0.004, 0.002).passed is True
+    looped = line(18, 123, 0.004, 0.002)
+    assert looped.passed is False and "ran 123 Python lines on x (64, 24) against 18" in looped.detail
+    slow = line(18, 18, 0.5, 0.002)
+    assert slow.passed is False and "250 times slower" in slow.detail
+    assert line(18, 18, 0.03, 0.0001).passed is True  # 300 times, but 30 ms: not worth a verdict
+    assert line(18, 123, 0.5, 0.002, correct=False).passed is None  # judged only once correct

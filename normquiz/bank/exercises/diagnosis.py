@@ -165,7 +165,7 @@ def _largest_error(name: str, actual: np.ndarray, check: Check, index: int, comp
     return text
 
 
-def vectorization_line(spec: ExerciseSpec, small_label: str, large_label: str, small_lines: int | None,
+def vectorization_line(small_label: str, large_label: str, small_lines: int | None,
                        large_lines: int | None, learner_seconds: float | None, core_seconds: float | None,
                        timing_label: str, *, correct: bool, timed_out: bool = False) -> CheckLine:
     """The "vectorized" line: executed lines must not grow with the input, nor time explode against the core."""

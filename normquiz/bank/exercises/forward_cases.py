@@ -232,7 +232,7 @@ def rms_forward(rng: np.random.Generator) -> ExerciseChecks:
              "its features, the last axis"),
             (x64 / np.sqrt(mean_square + eps), "weight is missing: multiply the normalized x by weight"),
         ]
-        checks.append(Check(describe(x, extra=", ".join(filter(None, [label]))), (x, weight, eps),
+        checks.append(Check(describe(x, extra=label), (x, weight, eps),
                             (expected,), mistakes(0, variants),
                             SINGLE if x.dtype == np.float32 else (1e-7, 1e-9)))
     pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), rng.normal(size=shape[-1]), 1e-6))
