@@ -10,7 +10,8 @@ import pytest
 UI_MODULES = ("textual", "rich")
 
 
-@pytest.mark.parametrize("module", ["normquiz.core", "normquiz.bank", "normquiz.progress", "normquiz.serve", "normquiz.cli"])
+@pytest.mark.parametrize("module", ["normquiz.core", "normquiz.bank", "normquiz.progress", "normquiz.serve", "normquiz.cli",
+                                    "normquiz.study.exercise_attempt"])
 def test_domain_layer_imports_no_ui(module: str) -> None:
     code = (
         "import sys, importlib\n"

@@ -224,13 +224,17 @@ class NormquizApp(App[None]):
             self.notify(f"There is no coding exercise {question_id!r}." if question_id else
                         "No coding exercises are loaded.", severity="warning")
             return
+        index = ids.index(question_id) if question_id else 0
+        if isinstance(self.screen, ExerciseScreen):  # from the palette, on the exercise screen already
+            self.screen.show_exercise_at(index)
+            return
         store_path = self.store.path
         data_dir = store_path.parent if store_path is not None else (
             resolve_data_dir(self.data_dir) if self.data_dir is not None else None)
         code_dir = exercise_dir(data_dir) if data_dir is not None else None
         store = self.store
         self.push_screen(ExerciseScreen(
-            questions, ids.index(question_id) if question_id else 0,
+            questions, index,
             lambda question: ExerciseAttempt(question, store, code_dir, clock=self.clock)))
 
     def action_help(self) -> None:

@@ -181,12 +181,19 @@ async def test_home_entry_and_palette_open_exercises(make_app, exercise_content)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ExerciseScreen)
-        await pilot.press("escape", "escape")
         await pilot.press("ctrl+p", *"Exercise: ln-backward")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
         assert pilot.app.screen.attempt.question.id == "ln-backward"
+        assert len(pilot.app.screen_stack) == 2  # the same exercise screen, switched
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"Exercise: rms-forward")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pilot.app.screen.attempt.question.id == "rms-forward"
 
 
 def fixed_report() -> ExerciseReport:

@@ -217,11 +217,15 @@ class ExerciseScreen(Screen[None]):
         self.code.load_text(self.attempt.load_code())
 
     def action_move(self, step: int) -> None:
+        self.show_exercise_at((self.index + step) % len(self.questions))
+
+    def show_exercise_at(self, index: int) -> None:
+        """Switch to ``questions[index]``: the current code is saved, a run in progress stopped."""
         self._handle.stop()
         self.running = False
         self._save()
-        self.index = (self.index + step) % len(self.questions)
-        self.attempt = self.make_attempt(self.questions[self.index])
+        self.index = index
+        self.attempt = self.make_attempt(self.questions[index])
         self._show_exercise()
 
     def action_edit(self) -> None:
