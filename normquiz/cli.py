@@ -15,20 +15,21 @@ from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
 from normquiz.cli_support import CONTENT_ENV, CommandError, content_dirs, unknown_demo
-from normquiz.vocabulary import LEVELS, MODES
+from normquiz.exercise_cli import add_exercise_parsers
 from normquiz.serve import add_serve_parser
+from normquiz.vocabulary import LEVELS, MODES
 
 if TYPE_CHECKING:
     from normquiz.bank.loader import LoadResult
     from normquiz.study.request import QuizRequest
-    from normquiz.tui.app import StartDemo
+    from normquiz.tui.app import StartDemo, StartExercise
 
 # Written out rather than imported from normquiz.bank (pydantic) to keep
 # `normquiz --help` fast; a test checks they match the bank's.
 LEVEL_CHOICES = LEVELS
 QUESTION_TYPE_CHOICES = (
     "single_choice", "multiple_choice", "true_false", "numeric",
-    "short_answer", "ordering", "open", "computed", "all",
+    "short_answer", "ordering", "open", "computed", "code", "all",
 )
 MODE_CHOICES = MODES
 
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=_export)
 
+    add_exercise_parsers(commands, content, run_app=lambda args, start: _run_app(args, start))
     add_serve_parser(commands, app_parser=build_parser)
     return parser
 
@@ -229,7 +231,7 @@ def _export_anki(result: LoadResult, args: argparse.Namespace) -> int:
 _SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _run_app(args: argparse.Namespace, start: QuizRequest | StartDemo | None = None) -> int:
+def _run_app(args: argparse.Namespace, start: QuizRequest | StartDemo | StartExercise | None = None) -> int:
     for name, value in _SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
     from normquiz.progress import resolve_data_dir

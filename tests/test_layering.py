@@ -99,7 +99,7 @@ def test_every_headless_module_imports_without_the_ui(package: str) -> None:
 
 def test_the_command_line_parses_without_the_ui() -> None:
     """``normquiz --help`` and ``validate`` stay fast: the CLI module itself loads no UI."""
-    assert import_each_alone(["normquiz.cli", "normquiz.serve"], UI_MODULES) == ""
+    assert import_each_alone(["normquiz.cli", "normquiz.serve", "normquiz.exercise_cli"], UI_MODULES) == ""
 
 
 def test_core_imports_only_numpy_and_the_standard_library() -> None:

@@ -269,6 +269,8 @@ def expected_answer(question: m.QuestionBase, instance: ComputedInstance | None 
         return question.model_answer
     if isinstance(question, m.ComputedQuestion) and instance is not None:
         return _numeric_text(instance.answer, m.Tolerance(absolute=instance.tolerance))
+    if isinstance(question, m.CodeQuestion):
+        return f"```python\n{question.reference.rstrip()}\n```"
     raise ValueError(f"no expected answer for {question.id!r} without its instance")
 
 

@@ -7,6 +7,7 @@ field concerned so that the loader can point at its line.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -23,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from normquiz.bank.demos import DEMO_NAMES, DEMOS, demo_param_problems, demo_params_summary
+from normquiz.bank.exercises.catalogue import EXERCISE_NAMES, EXERCISES
 from normquiz.bank.generator_catalogue import GENERATOR_NAMES, GENERATORS, PLACEHOLDER, generator_params_summary
 from normquiz.bank.wording import first_repeat, normalize_text
 from normquiz.vocabulary import LEVELS, Level
@@ -45,6 +47,9 @@ DemoName = Annotated[Literal[DEMO_NAMES], Field(  # type: ignore[valid-type]
 GeneratorName = Annotated[Literal[GENERATOR_NAMES], Field(  # type: ignore[valid-type]
     description=f"the generator that draws each instance: {_members(GENERATOR_NAMES)}",
     json_schema_extra={"enumDescriptions": [spec.description for spec in GENERATORS.values()]})]
+ExerciseName = Annotated[Literal[EXERCISE_NAMES], Field(  # type: ignore[valid-type]
+    description=f"the checker that grades the learner's function: {_members(EXERCISE_NAMES)}",
+    json_schema_extra={"enumDescriptions": [spec.summary for spec in EXERCISES.values()]})]
 
 
 class FormatModel(BaseModel):
@@ -276,9 +281,71 @@ class ComputedQuestion(QuestionBase):
                     f"by generator: {generator_params_summary()}")
 
 
+def _python_source(text: str) -> ast.Module:
+    """Parse (never run) Python source text, so that a typo is reported at load time."""
+    try:
+        return ast.parse(text)
+    except SyntaxError as error:
+        raise _rule(f"this is not valid Python: line {error.lineno}: {error.msg}") from None
+
+
+class CodeQuestion(QuestionBase):
+    """A coding exercise: the learner writes ``function``; the named checker grades it.
+
+    ``starter`` and ``reference`` are text: the reference is shown for
+    reading after the attempt and is never executed by the bank.
+    """
+
+    type: Literal["code"] = Field(description="code: the learner writes a function that a named checker grades")
+    exercise: ExerciseName
+    function: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = Field(
+        examples=["batchnorm_forward"], description="the name of the function the learner writes (the checker's)")
+    signature: Text = Field(examples=["batchnorm_forward(x, gamma, beta, eps=1e-5)"],
+                            description="the function's signature as shown to the learner, starting with its name")
+    starter: Text = Field(description="the code the learner starts from (Python text, never run by the bank)")
+    reference: Text = Field(description="a reference solution shown for reading after the attempt (never run "
+                                        "by the bank); it must define the function")
+
+    # Field validators run in the order the fields are declared, so each check
+    # can use the fields above it and report on its own line of the file.
+    @field_validator("function")
+    @classmethod
+    def _checked_function(cls, function: str, info: ValidationInfo) -> str:
+        spec = EXERCISES.get(info.data.get("exercise", ""))
+        if spec is not None and function != spec.function:
+            raise _rule(f"exercise {spec.name!r} checks a function named {spec.function!r}, not {function!r}")
+        return function
+
+    @field_validator("signature")
+    @classmethod
+    def _named_signature(cls, signature: str, info: ValidationInfo) -> str:
+        function = info.data.get("function")
+        if function and not signature.startswith(f"{function}("):
+            spec = EXERCISES.get(info.data.get("exercise", ""))
+            example = f", e.g. {spec.signature}" if spec else ""
+            raise _rule(f"the signature must start with {function}({example}")
+        return signature
+
+    @field_validator("starter")
+    @classmethod
+    def _parses(cls, text: str) -> str:
+        _python_source(text)
+        return text
+
+    @field_validator("reference")
+    @classmethod
+    def _defines_the_function(cls, text: str, info: ValidationInfo) -> str:
+        tree = _python_source(text)
+        function = info.data.get("function")
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        if function and function not in defined:
+            raise _rule(f"the reference solution must define {function}()")
+        return text
+
+
 _QUESTION_MODELS: tuple[type[QuestionBase], ...] = (
     SingleChoiceQuestion, MultipleChoiceQuestion, TrueFalseQuestion, NumericQuestion,
-    ShortAnswerQuestion, OrderingQuestion, OpenQuestion, ComputedQuestion,
+    ShortAnswerQuestion, OrderingQuestion, OpenQuestion, ComputedQuestion, CodeQuestion,
 )
 
 Question = Annotated[Union[_QUESTION_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]

@@ -6,6 +6,7 @@ import re
 import textwrap
 
 from normquiz.bank.demos import DEMO_NAMES
+from normquiz.bank.exercises.catalogue import EXERCISE_NAMES
 from normquiz.bank.model import QUESTION_TYPES
 
 _HEADER = """\
@@ -101,6 +102,27 @@ _BODIES = {
 
       What is the output at row {{row}}, column {{col}}?
 """,
+    "code": """\
+    exercise: ln-forward        # the checker, one of: EXERCISES
+    function: layernorm_forward # must be the function that checker calls
+    signature: "layernorm_forward(x, gamma, beta, eps=1e-5) -> out"
+    prompt: |
+      Write layer norm over the last axis of x (..., D) in NumPy.
+    starter: |                  # what the learner's editor starts with
+      import numpy as np
+
+
+      def layernorm_forward(x, gamma, beta, eps=1e-5):
+          raise NotImplementedError
+    reference: |                # shown for reading after the attempt; never run by the bank
+      import numpy as np
+
+
+      def layernorm_forward(x, gamma, beta, eps=1e-5):
+          mean = x.mean(axis=-1, keepdims=True)
+          var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+          return gamma * (x - mean) / np.sqrt(var + eps) + beta
+""".replace("EXERCISES", ", ".join(EXERCISE_NAMES[:4]) + ", ... (docs/authoring.md)"),
 }
 
 

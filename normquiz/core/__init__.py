@@ -8,6 +8,7 @@ See docs/core.md.
 """
 
 from normquiz.core.backward import batch_norm_backward, layer_norm_backward
+from normquiz.core.backward_family import group_norm_backward, instance_norm_backward, rms_norm_backward
 from normquiz.core.functional import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from normquiz.core.inference import fold_batch_norm, parameter_count
 from normquiz.core.modules import BatchNorm
@@ -20,10 +21,13 @@ __all__ = [
     "batch_norm_backward",
     "fold_batch_norm",
     "group_norm",
+    "group_norm_backward",
     "instance_norm",
+    "instance_norm_backward",
     "layer_norm",
     "layer_norm_backward",
     "normalization_statistics",
     "parameter_count",
     "rms_norm",
+    "rms_norm_backward",
 ]

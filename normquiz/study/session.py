@@ -104,7 +104,9 @@ class SessionSummary:
 
 def select_questions(questions: Iterable[m.QuestionBase], options: SessionOptions) -> list[m.QuestionBase]:
     """The session's questions, in order, deterministic for ``options.seed``."""
-    matching = [question for question in questions if options.matches(question)]
+    # Coding exercises have their own screen (the learner's code runs in a child process).
+    matching = [question for question in questions
+                if options.matches(question) and not isinstance(question, m.CodeQuestion)]
     by_priority = options.mode == "review" or bool(options.priority_ids)
     if by_priority:
         by_id = {question.id: question for question in matching}

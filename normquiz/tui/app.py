@@ -20,8 +20,15 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
-from normquiz.tui.messages import BankLoaded, DemoRequested, HelpRequested, QuizRequested, StatsRequested
+from normquiz.tui.commands import DemoCommands, ExerciseCommands, QuestionCommands, QuizCommands
+from normquiz.tui.messages import (
+    BankLoaded,
+    DemoRequested,
+    ExerciseRequested,
+    HelpRequested,
+    QuizRequested,
+    StatsRequested,
+)
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.study.request import QuizRequest
 from normquiz.tui.themes import DEFAULT_THEME, THEMES
@@ -39,6 +46,13 @@ class StartDemo:
     params: Mapping[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class StartExercise:
+    """Open the app straight into a coding exercise (``normquiz exercise [ID]``); None: the first."""
+
+    question_id: str | None = None
+
+
 class NormquizApp(App[None]):
     """Quizzes and demos on normalization in deep learning."""
 
@@ -47,7 +61,7 @@ class NormquizApp(App[None]):
     # The home screen's styles with the app's: it is the default screen, whose CSS_PATH
     # Textual does not read, and it saves a restyle before the first frame.
     CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens" / "home.tcss"]
-    COMMANDS = App.COMMANDS | {QuizCommands, QuestionCommands, DemoCommands}
+    COMMANDS = App.COMMANDS | {QuizCommands, QuestionCommands, ExerciseCommands, DemoCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -63,7 +77,7 @@ class NormquizApp(App[None]):
         *,
         content_dirs: Sequence[Path] = (),
         data_dir: Path | None = None,
-        start: QuizRequest | StartDemo | None = None,
+        start: QuizRequest | StartDemo | StartExercise | None = None,
         store: ProgressStore | None = None,
         clock: Callable[[], float] = time.monotonic,
         include_builtin: bool = True,
@@ -132,6 +146,8 @@ class NormquizApp(App[None]):
             self.start_quiz(start)
         elif isinstance(start, StartDemo):
             self.open_demo(start.name, start.params)
+        elif isinstance(start, StartExercise):
+            self.open_exercise(start.question_id)
         pending, self._pending = self._pending, None
         if pending is not None and start is None:
             pending()
@@ -153,6 +169,9 @@ class NormquizApp(App[None]):
 
     def on_help_requested(self, message: HelpRequested) -> None:
         self.action_help()
+
+    def on_exercise_requested(self, message: ExerciseRequested) -> None:
+        self.open_exercise(message.question_id)
 
     # -- what the command palette and the start-up call ------------------------------
 
@@ -192,6 +211,41 @@ class NormquizApp(App[None]):
             self.notify(f"There is no demo called {name!r}.", severity="error")
             return
         self.push_screen(screen)
+
+    def code_questions(self) -> list[Any]:
+        """The loaded coding exercises, in bank order."""
+        from normquiz.bank.model import CodeQuestion
+
+        return [question for question in self.bank.questions if isinstance(question, CodeQuestion)] if self.bank else []
+
+    def open_exercise(self, question_id: str | None = None) -> None:
+        """Open the exercise screen on ``question_id`` (or the first exercise)."""
+        from normquiz.progress import resolve_data_dir
+        from normquiz.study.exercise_attempt import ExerciseAttempt, exercise_dir
+        from normquiz.tui.screens.exercise import ExerciseScreen
+
+        if self.bank is None or self.store is None:
+            self._pending = partial(self.open_exercise, question_id)
+            self.notify("Reading the questions: the exercise opens in a moment.")
+            return
+        questions = self.code_questions()
+        ids = [question.id for question in questions]
+        if not questions or (question_id is not None and question_id not in ids):
+            self.notify(f"There is no coding exercise {question_id!r}." if question_id else
+                        "No coding exercises are loaded.", severity="warning")
+            return
+        index = ids.index(question_id) if question_id else 0
+        if isinstance(self.screen, ExerciseScreen):  # from the palette, on the exercise screen already
+            self.screen.show_exercise_at(index)
+            return
+        store_path = self.store.path
+        data_dir = store_path.parent if store_path is not None else (
+            resolve_data_dir(self.data_dir) if self.data_dir is not None else None)
+        code_dir = exercise_dir(data_dir) if data_dir is not None else None
+        store = self.store
+        self.push_screen(ExerciseScreen(
+            questions, index,
+            lambda question: ExerciseAttempt(question, store, code_dir, clock=self.clock)))
 
     def action_help(self) -> None:
         from normquiz.tui.screens.help import HelpScreen

@@ -1,4 +1,4 @@
-"""Command palette providers: start a quiz of a level, jump to any question, open any demo."""
+"""Command palette providers: start a quiz of a level, jump to any question or exercise, open any demo."""
 
 from __future__ import annotations
 
@@ -64,6 +64,8 @@ class QuestionCommands(_AppProvider):
             return []
         entries = []
         for question in bank.questions:
+            if question.type == "code":
+                continue  # see ExerciseCommands
             prompt = " ".join(question.prompt.split())
             preview = prompt if len(prompt) <= PROMPT_PREVIEW else prompt[: PROMPT_PREVIEW - 1] + "…"
             entries.append((f"Question {question.id}", partial(self.quiz_app.start_quiz, QuizRequest(question_ids=(question.id,))),
@@ -76,12 +78,21 @@ class QuestionCommands(_AppProvider):
             return
         matcher = self.matcher(query)
         words = query.lower().split()
-        for (text, command, help_text), question in zip(self.entries(), bank.questions):
+        questions = [question for question in bank.questions if question.type != "code"]
+        for (text, command, help_text), question in zip(self.entries(), questions):
             score = matcher.match(text)
             if not score and words and all(word in question.prompt.lower() for word in words):
                 score = 0.3  # words of the prompt, anywhere
             if score > 0:
                 yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)
+
+
+class ExerciseCommands(_AppProvider):
+    """Open any coding exercise."""
+
+    def entries(self) -> list[tuple[str, Callable[[], None], str]]:
+        return [(f"Exercise: {question.id}", partial(self.quiz_app.open_exercise, question.id),
+                 f"{question.level} · write {question.signature}") for question in self.quiz_app.code_questions()]
 
 
 class DemoCommands(_AppProvider):

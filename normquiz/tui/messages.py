@@ -49,3 +49,11 @@ class StatsRequested(Message):
 
 class HelpRequested(Message):
     """Show every key."""
+
+
+class ExerciseRequested(Message):
+    """Open the coding exercise ``question_id`` (None: the first one, or the list)."""
+
+    def __init__(self, question_id: str | None = None) -> None:
+        super().__init__()
+        self.question_id = question_id

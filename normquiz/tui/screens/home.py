@@ -15,7 +15,14 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from normquiz.study.request import QuizRequest
-from normquiz.tui.messages import BankLoaded, DemoRequested, HelpRequested, QuizRequested, StatsRequested
+from normquiz.tui.messages import (
+    BankLoaded,
+    DemoRequested,
+    ExerciseRequested,
+    HelpRequested,
+    QuizRequested,
+    StatsRequested,
+)
 from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
@@ -85,7 +92,8 @@ class HomeScreen(Screen[None]):
             mastery: dict[str, str] = {}
             due = None
         else:
-            counts = bank.counts("level")
+            # Quizzes leave the coding exercises out; they have their own entry.
+            counts = Counter(question.level for question in bank.questions if question.type != "code")
             stats = self.app.progress_stats()
             mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
@@ -108,6 +116,9 @@ class HomeScreen(Screen[None]):
         else:
             options.append(Option(_row("Review due (0)", "cram the weakest"), id="review"))
         options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
+        exercises = bank.counts("type")["code"] if bank is not None else 0
+        if exercises:
+            options.append(Option(_row("Coding exercises", f"{exercises:>3} to implement"), id="exercises"))
         options.append(None)
         options.append(Option(_row("Stats", "accuracy, streak"), id="stats"))
         options.append(Option(_row("Help", "keys and modes"), id="help"))
@@ -177,6 +188,8 @@ class HomeScreen(Screen[None]):
             self.action_review()
         elif choice == "interview":
             self.action_interview()
+        elif choice == "exercises":
+            self.post_message(ExerciseRequested())
         elif choice == "stats":
             self.action_stats()
         elif choice == "help":
