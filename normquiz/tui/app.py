@@ -21,7 +21,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from normquiz.tui.commands import DemoCommands, QuestionCommands, QuizCommands
-from normquiz.tui.messages import BankLoaded, DemoRequested, HelpRequested, QuizRequested, StatsRequested
+from normquiz.tui.messages import (
+    BankLoaded,
+    DemoRequested,
+    HelpRequested,
+    QuizFinished,
+    QuizRequested,
+    StatsRequested,
+    SummaryRequested,
+)
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.study.request import QuizRequest
 from normquiz.tui.themes import DEFAULT_THEME, THEMES
@@ -29,6 +37,7 @@ from normquiz.tui.themes import DEFAULT_THEME, THEMES
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.progress import ProgressStats, ProgressStore
+    from normquiz.study.quiz_run import QuizRun
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ class NormquizApp(App[None]):
         self.clock = clock
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
+        self.last_run: QuizRun | None = None  # the last quiz that reached its summary
         self._seeds = random.Random()
         # What the learner asked for before the questions were read: done once they are.
         self._pending: Callable[[], None] | None = None
@@ -153,6 +163,32 @@ class NormquizApp(App[None]):
 
     def on_help_requested(self, message: HelpRequested) -> None:
         self.action_help()
+
+    def on_quiz_finished(self, message: QuizFinished) -> None:
+        """The quiz screen is done: its summary takes its place (dialogs over it close first)."""
+        quiz_screen = message.screen
+        if quiz_screen not in self.screen_stack:
+            return
+        while self.screen is not quiz_screen:
+            self.pop_screen()
+        self.last_run = message.run
+        self.switch_screen(self._summary_screen(message.run))
+
+    def on_summary_requested(self, message: SummaryRequested) -> None:
+        self.open_last_summary()
+
+    def open_last_summary(self) -> None:
+        """Show the last quiz's summary again (home and the command palette offer it)."""
+        if self.last_run is None:
+            self.notify("No quiz has finished yet in this session.")
+            return
+        self.push_screen(self._summary_screen(self.last_run))
+
+    @staticmethod
+    def _summary_screen(run: QuizRun) -> Screen[Any]:
+        from normquiz.tui.screens.summary import SummaryScreen
+
+        return SummaryScreen(run)
 
     # -- what the command palette and the start-up call ------------------------------
 

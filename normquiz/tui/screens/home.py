@@ -15,12 +15,19 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from normquiz.study.request import QuizRequest
-from normquiz.tui.messages import BankLoaded, DemoRequested, HelpRequested, QuizRequested, StatsRequested
+from normquiz.tui.messages import (
+    BankLoaded,
+    DemoRequested,
+    HelpRequested,
+    QuizRequested,
+    StatsRequested,
+    SummaryRequested,
+)
+from normquiz.tui.protocol import quiz_host
 from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
-    from normquiz.tui.app import NormquizApp
 
 MAX_BANNER_PROBLEMS = 4
 
@@ -40,8 +47,6 @@ class HomeScreen(Screen[None]):
         Binding("t", "focus('#topics')", "Topics", show=False),
         Binding("d", "focus('#demos')", "Demos", show=False),
     ]
-
-    app: NormquizApp  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,12 +70,12 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
         self.query_one("#menu", OptionList).focus()
-        if self.app.bank is not None:
-            self._show_bank(self.app.bank)
+        if quiz_host(self).bank is not None:
+            self._show_bank(quiz_host(self).bank)
 
     def on_screen_resume(self) -> None:
-        if self.app.bank is not None:
-            self._show_bank(self.app.bank)
+        if quiz_host(self).bank is not None:
+            self._show_bank(quiz_host(self).bank)
 
     @on(BankLoaded)
     def _bank_loaded(self, event: BankLoaded) -> None:
@@ -79,14 +84,14 @@ class HomeScreen(Screen[None]):
     # -- content -------------------------------------------------------------------
 
     def _menu_options(self, bank: LoadResult | None) -> list[Option | None]:
-        store = self.app.store
+        store = quiz_host(self).store
         if bank is None or store is None:
             counts: Counter[str] = Counter()
             mastery: dict[str, str] = {}
             due = None
         else:
             counts = bank.counts("level")
-            stats = self.app.progress_stats()
+            stats = quiz_host(self).progress_stats()
             mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
             due = stats.due_now
@@ -109,6 +114,8 @@ class HomeScreen(Screen[None]):
             options.append(Option(_row("Review due (0)", "cram the weakest"), id="review"))
         options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
         options.append(None)
+        if quiz_host(self).last_run is not None:
+            options.append(Option(_row("Last summary", "of the last quiz"), id="last-summary"))
         options.append(Option(_row("Stats", "accuracy, streak"), id="stats"))
         options.append(Option(_row("Help", "keys and modes"), id="help"))
         return options
@@ -121,10 +128,11 @@ class HomeScreen(Screen[None]):
     def _shows(self, bank: LoadResult) -> tuple[Any, ...]:
         """All the screen's figures depend on: the bank, the store's notices, the answers given
         (mastery) and the reviews due now. A few cheap queries, where the stats read every answer."""
-        store = self.app.store
+        store = quiz_host(self).store
         if store is None:
             return (bank,)
-        return bank, store.notices, store.attempt_count(), tuple(store.due_question_ids())
+        return (bank, store.notices, store.attempt_count(), tuple(store.due_question_ids()),
+                quiz_host(self).last_run)
 
     def _show_bank(self, bank: LoadResult) -> None:
         """Counts, mastery, reviews due, topics and the banner; only when they can have changed
@@ -148,7 +156,7 @@ class HomeScreen(Screen[None]):
 
     def _show_banner(self, bank: LoadResult) -> None:
         lines: list[Content] = []
-        store = self.app.store
+        store = quiz_host(self).store
         for notice in store.notices if store is not None else ():
             lines.append(Content.assemble(("! ", "bold $text-warning"), notice))
         if bank.problems:
@@ -181,6 +189,8 @@ class HomeScreen(Screen[None]):
             self.action_stats()
         elif choice == "help":
             self.post_message(HelpRequested())
+        elif choice == "last-summary":
+            self.post_message(SummaryRequested())
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:

@@ -6,8 +6,6 @@ The figures are ``normquiz.progress.progress_stats``, the same that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -16,9 +14,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from normquiz.progress import ProgressStats
-
-if TYPE_CHECKING:
-    from normquiz.tui.app import NormquizApp
+from normquiz.tui.protocol import quiz_host
 
 HEADLINE_LINES = 3
 
@@ -29,14 +25,12 @@ class StatsScreen(Screen[None]):
     CSS_PATH = "stats.tcss"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
-    app: NormquizApp  # type: ignore[assignment]
-
     def __init__(self) -> None:
         super().__init__()
         self.stats: ProgressStats | None = None
 
     def compose(self) -> ComposeResult:
-        self.stats = stats = self.app.progress_stats()
+        self.stats = stats = quiz_host(self).progress_stats()
         lines = stats.format_text().splitlines()
         yield Static("[b]Stats[/b] · the same figures as `normquiz stats`", id="status")
         with VerticalScroll(id="body"):
