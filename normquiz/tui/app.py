@@ -232,8 +232,11 @@ class NormquizApp(App[None]):
     def action_help(self) -> None:
         from normquiz.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        key_help = getattr(self.screen, "key_help", None)  # a demo lists its own keys
+        title = getattr(self.screen, "DEMO_NAME", "") or "this screen"
+        self.push_screen(HelpScreen((f"the {title} demo", key_help()) if key_help else None))
 
     def progress_stats(self) -> ProgressStats:
         """``normquiz.progress.progress_stats`` over the loaded bank's questions (reads every answer)."""

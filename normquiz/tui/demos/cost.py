@@ -175,11 +175,16 @@ class CostDemo(LiveDemoScreen):
         "at small N."
     )
     BINDINGS = [
-        Binding("space", "measure", "measure"),
-        Binding("x", "stop", "stop"),
-        Binding("right_square_bracket", "resize(2)", "D×2", key_display="]"),
-        Binding("left_square_bracket", "resize(0.5)", "D÷2", key_display="["),
-        Binding("p", "toggle_direction", "fwd/bwd"),
+        Binding("space", "measure", "measure",
+                tooltip="measure on this machine (again)"),
+        Binding("x", "stop", "stop",
+                tooltip="stop measuring"),
+        Binding("right_square_bracket", "resize(2)", "D×2", key_display="]", show=False,
+                tooltip="double the features D"),
+        Binding("left_square_bracket", "resize(0.5)", "D÷2", key_display="[", show=False,
+                tooltip="halve the features D"),
+        Binding("p", "toggle_direction", "fwd/bwd",
+                tooltip="time the forward or the backward pass"),
     ]
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True,

@@ -144,13 +144,20 @@ class TrainingDemo(LiveDemoScreen):
         "At lr 10 all three diverge.\n\nBatch size 1 is refused for BN (b)."
     )
     BINDINGS = [
-        Binding("space", "toggle_run", "start/stop"),
-        Binding("r", "restart", "restart"),
-        Binding("right_square_bracket", "learning_rate(1)", "lr+", key_display="]"),
-        Binding("left_square_bracket", "learning_rate(-1)", "lr-", key_display="["),
-        Binding("i", "init_scale", "init"),
-        Binding("b", "batch", "batch"),
-        Binding("n", "next_norm", "select"),
+        Binding("space", "toggle_run", "run",
+                tooltip="start or stop the three runs"),
+        Binding("r", "restart", "restart", show=False,
+                tooltip="train again from step 0"),
+        Binding("right_square_bracket", "learning_rate(1)", "lr+", key_display="]",
+                tooltip="raise the learning rate"),
+        Binding("left_square_bracket", "learning_rate(-1)", "lr-", key_display="[",
+                tooltip="lower the learning rate"),
+        Binding("i", "init_scale", "init", show=False,
+                tooltip="next initial weight scale"),
+        Binding("b", "batch", "batch", show=False,
+                tooltip="next batch size"),
+        Binding("n", "next_norm", "row", show=False,
+                tooltip="point the table at the next run"),
     ]
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True) -> None:
