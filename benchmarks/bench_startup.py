@@ -80,7 +80,7 @@ async def time_answers(count: int) -> tuple[list[float], list[float]]:
     from normquiz.bank import model as m
     from normquiz.progress import ProgressStore
     from normquiz.study.request import QuizRequest
-from normquiz.tui.app import NormquizApp
+    from normquiz.tui.app import NormquizApp
     from normquiz.tui.screens import quiz
 
     painted_at: list[float] = []

@@ -26,8 +26,10 @@ from normquiz.tui.messages import (
     DemoRequested,
     ExerciseRequested,
     HelpRequested,
+    QuizFinished,
     QuizRequested,
     StatsRequested,
+    SummaryRequested,
 )
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.study.request import QuizRequest
@@ -36,6 +38,7 @@ from normquiz.tui.themes import DEFAULT_THEME, THEMES
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.progress import ProgressStats, ProgressStore
+    from normquiz.study.quiz_run import QuizRun
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class NormquizApp(App[None]):
         self.clock = clock
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
+        self.last_run: QuizRun | None = None  # the last quiz that reached its summary
         self._seeds = random.Random()
         # What the learner asked for before the questions were read: done once they are.
         self._pending: Callable[[], None] | None = None
@@ -173,6 +177,32 @@ class NormquizApp(App[None]):
     def on_exercise_requested(self, message: ExerciseRequested) -> None:
         self.open_exercise(message.question_id)
 
+    def on_quiz_finished(self, message: QuizFinished) -> None:
+        """The quiz screen is done: its summary takes its place (dialogs over it close first)."""
+        quiz_screen = message.screen
+        if quiz_screen not in self.screen_stack:
+            return
+        while self.screen is not quiz_screen:
+            self.pop_screen()
+        self.last_run = message.run
+        self.switch_screen(self._summary_screen(message.run))
+
+    def on_summary_requested(self, message: SummaryRequested) -> None:
+        self.open_last_summary()
+
+    def open_last_summary(self) -> None:
+        """Show the last quiz's summary again (home and the command palette offer it)."""
+        if self.last_run is None:
+            self.notify("No quiz has finished yet in this session.")
+            return
+        self.push_screen(self._summary_screen(self.last_run))
+
+    @staticmethod
+    def _summary_screen(run: QuizRun) -> Screen[Any]:
+        from normquiz.tui.screens.summary import SummaryScreen
+
+        return SummaryScreen(run)
+
     # -- what the command palette and the start-up call ------------------------------
 
     def start_quiz(self, request: QuizRequest | None = None) -> None:
@@ -250,8 +280,11 @@ class NormquizApp(App[None]):
     def action_help(self) -> None:
         from normquiz.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        key_help = getattr(self.screen, "key_help", None)  # a demo lists its own keys
+        title = getattr(self.screen, "DEMO_NAME", "") or "this screen"
+        self.push_screen(HelpScreen((f"the {title} demo", key_help()) if key_help else None))
 
     def progress_stats(self) -> ProgressStats:
         """``normquiz.progress.progress_stats`` over the loaded bank's questions (reads every answer)."""

@@ -51,6 +51,7 @@ class QuizCommands(_AppProvider):
             ("Review due questions", partial(app.start_quiz, QuizRequest(mode="review")), "spaced repetition"),
             ("Mock interview", partial(app.start_quiz, QuizRequest(mode="interview")), "timed, mixed levels"),
             ("Stats", app.open_stats, "accuracy, streak, reviews due"),
+            ("Last summary", app.open_last_summary, "the score and missed questions of the last quiz"),
             ("Reload question files", app.action_reload, "read the YAML files again"),
         ]
 

@@ -1,5 +1,5 @@
-"""App-level messages: screens ask the app for a quiz, a demo, the stats or help; the app tells
-its screens when the question bank changed.
+"""App-level messages: screens ask the app for a quiz, a demo, the stats, help or the last summary,
+and say when a quiz is over; the app tells its screens when the question bank changed.
 
 Screens never call the app's methods to navigate: they post one of these, it
 bubbles up to the app, and the app decides (it may have to wait for the bank).
@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:  # the bank is imported after the first frame
+    from textual.screen import Screen
+
     from normquiz.bank import LoadResult
+    from normquiz.study.quiz_run import QuizRun
     from normquiz.study.request import QuizRequest
 
 
@@ -57,3 +60,16 @@ class ExerciseRequested(Message):
     def __init__(self, question_id: str | None = None) -> None:
         super().__init__()
         self.question_id = question_id
+
+
+class QuizFinished(Message):
+    """The quiz ``run`` is over (every question done, or the learner ended it): show its summary."""
+
+    def __init__(self, run: QuizRun, screen: Screen[Any]) -> None:
+        super().__init__()
+        self.run = run
+        self.screen = screen
+
+
+class SummaryRequested(Message):
+    """Show the summary of the last quiz again."""

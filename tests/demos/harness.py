@@ -1,8 +1,10 @@
-"""A tiny App that opens one demo screen, for the demo tests (the real app shell lives elsewhere)."""
+"""Helpers of the demo tests: a tiny App that opens one demo screen (the real app shell lives
+elsewhere), and a fake clock for the cost demo's timings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from textual.app import App
@@ -36,3 +38,9 @@ class DemoHarness(App):
 
     def on_demo_requested(self, message: DemoRequested) -> None:
         self.opened_demos.append((message.name, message.params))
+
+
+def fake_timer() -> Callable[[], float]:
+    """A clock that advances one microsecond per reading: every timed call then 'takes' the same time."""
+    ticks = itertools.count()
+    return lambda: next(ticks) * 1e-6

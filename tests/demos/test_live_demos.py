@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-
 from normquiz.lab.training import Trainer, TrainingConfig
 from normquiz.tui.demos import cost, training
 from normquiz.tui.demos.cost import CostDemo
 from normquiz.tui.demos.training import TrainingDemo
-from tests.demos.harness import DemoHarness
+from tests.demos.harness import DemoHarness, fake_timer
 
 
 async def wait_for_workers(app, pilot) -> None:
@@ -59,12 +57,6 @@ async def test_training_keys_change_settings_and_stop_cancels_the_worker():
         await wait_for_workers(app, pilot)
         steps = {norm: len(run.losses) for norm, run in screen.runs.items()}
         assert all(count < 5000 for count in steps.values())
-
-
-def fake_timer():
-    """A clock that advances one microsecond per reading: every timed call then 'takes' the same time."""
-    ticks = itertools.count()
-    return lambda: next(ticks) * 1e-6
 
 
 async def test_cost_measures_bn_and_ln_in_a_worker_and_plots_every_point():

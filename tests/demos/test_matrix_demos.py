@@ -41,7 +41,7 @@ async def test_axes_shows_core_statistics_and_output_and_bn_ln_toggle_moves_the_
         assert not heatmap(app, "#axes-stats-below").display
 
 
-async def test_axes_keys_change_shape_selection_gamma_and_show_instance_norm_error():
+async def test_axes_keys_change_shape_selection_gamma_and_explain_instance_norm():
     app = DemoHarness("axes", {"norm": "layer"})
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -55,8 +55,11 @@ async def test_axes_keys_change_shape_selection_gamma_and_show_instance_norm_err
         assert heatmap(app, "#axes-input").view.highlight[1].all()
         await pilot.press("n", "n")  # layer -> group -> instance
         assert app.screen.state.norm == "instance"
-        assert "at least 3 dimensions" in str(app.screen.query_one("#axes-error").render())
+        # In our words why it does not apply, not the core's developer error.
+        assert "no such axis" in str(app.screen.query_one("#axes-note").render())
+        assert not app.screen.query_one("#axes-error").display
         assert not heatmap(app, "#axes-output").display
+        assert heatmap(app, "#axes-input").view.highlight.sum() == 1  # the selected cell still shows
 
 
 async def test_coupling_nudge_moves_every_row_under_bn_and_only_its_row_under_ln():

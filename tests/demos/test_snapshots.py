@@ -11,8 +11,7 @@ from normquiz.lab.training import NORMS
 from normquiz.tui.demos import DEMO_NAMES, create_demo_screen
 from normquiz.tui.demos.cost import CostDemo
 from normquiz.tui.demos.training import RunProgress, TrainingDemo
-from tests.demos.harness import DemoHarness
-from tests.demos.test_live_demos import fake_timer
+from tests.demos.harness import DemoHarness, fake_timer
 
 SIZE = (100, 30)
 #: A few key presses per demo so the snapshot shows a state the keys produced.
@@ -76,7 +75,7 @@ def test_training_snapshot_of_a_finished_run(snap_compare):
 
     async def finished(pilot) -> None:
         await pilot.pause()
-        screen.show_progress(screen.generation, runs, True)
+        screen.show_progress(runs)
         await pilot.pause()
 
     app = DemoHarness("training", screen=screen)
@@ -86,4 +85,5 @@ def test_training_snapshot_of_a_finished_run(snap_compare):
 def test_every_demo_has_a_snapshot():
     covered = set(PRESSES) | {"cost", "training"}
     assert covered == set(DEMO_NAMES)
-    assert create_demo_screen("axes") is not None
+    # Each name opens its own screen (a wrong entry in SCREEN_CLASSES would snapshot another demo).
+    assert {name: create_demo_screen(name).DEMO_NAME for name in DEMO_NAMES} == {name: name for name in DEMO_NAMES}

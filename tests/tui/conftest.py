@@ -134,8 +134,9 @@ async def answer(pilot: Pilot[Any], *, correctly: bool = True) -> m.QuestionBase
         await pilot.press(*"My answer", "ctrl+s")
         await pilot.pause()
         if correctly:
-            await pilot.press(*[str(p + 1) for p in range(len(order))])
-        await pilot.press("enter")
+            await pilot.press(*[str(p + 1) for p in range(len(order))], "enter")
+        else:
+            await pilot.press("enter", "enter")  # nothing ticked: the first enter asks, the second scores 0%
     else:
         if isinstance(question, m.NumericQuestion):
             text = str(question.answer if correctly else question.answer + 100)
@@ -150,10 +151,33 @@ async def answer(pilot: Pilot[Any], *, correctly: bool = True) -> m.QuestionBase
 
 
 async def finish_quiz(pilot: Pilot[Any]) -> None:
-    """Escape out of a text field if needed, then escape to the summary."""
+    """Escape to the summary, saying yes when the app asks whether to end the quiz."""
+    from normquiz.tui.modals.confirm import ConfirmScreen
     from normquiz.tui.screens.quiz import QuizScreen
 
-    for _ in range(2):
-        if isinstance(pilot.app.screen, QuizScreen):
-            await pilot.press("escape")
-            await pilot.pause()
+    if isinstance(pilot.app.screen, QuizScreen):
+        await pilot.press("escape")
+        await pilot.pause()
+    if isinstance(pilot.app.screen, ConfirmScreen):
+        await pilot.press("y")
+        await pilot.pause()
+
+
+def visible_text(app: Any) -> str:
+    """The text of the current screen's visible Statics, Labels, Markdown and option lists,
+    spaces normalized."""
+    from textual.widgets import Markdown, OptionList, Static
+
+    from normquiz.tui.widgets.verdict import MarkdownText
+
+    parts = []
+    for widget in app.screen.query("*"):
+        if not widget.display:
+            continue
+        if isinstance(widget, (Markdown, MarkdownText)):
+            parts.append(widget.source)
+        elif isinstance(widget, Static):
+            parts.append(str(widget.visual))
+        elif isinstance(widget, OptionList):
+            parts.extend(str(option.prompt) for option in widget.options)
+    return " ".join(" ".join(parts).split())

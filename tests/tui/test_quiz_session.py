@@ -10,27 +10,10 @@ from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.tui.screens.quiz import QuizScreen
 from normquiz.tui.screens.summary import SummaryScreen
-from tests.tui.conftest import answer, current_question, ready
+from tests.tui.conftest import answer, current_question, finish_quiz, ready, visible_text
 
 ALL_TYPES = {"single_choice", "multiple_choice", "true_false", "numeric", "short_answer", "ordering", "open",
              "computed"}
-
-
-def _visible(app) -> str:
-    """The text of the current screen's visible Statics and Markdown, spaces normalized."""
-    from textual.widgets import Markdown, Static
-
-    from normquiz.tui.widgets.verdict import MarkdownText
-
-    parts = []
-    for widget in app.screen.query("*"):
-        if not widget.display:
-            continue
-        if isinstance(widget, (Markdown, MarkdownText)):
-            parts.append(widget.source)
-        elif isinstance(widget, Static):
-            parts.append(str(widget.visual))
-    return " ".join(" ".join(parts).split())
 
 
 @pytest.mark.parametrize("correctly", [True, False])
@@ -50,7 +33,7 @@ async def test_every_type_answered_by_keys(make_app, store: ProgressStore, monot
             assert screen.verdict.correct is correctly, (question.id, screen.verdict)
             title = str(screen.query_one("#verdict-title").visual)
             assert ("Correct" in title) if correctly else ("Incorrect" in title or "Partly" in title)
-            shown = _visible(app)
+            shown = visible_text(app)
             assert question.explanation.split()[0] in shown or question.type == "computed"
             await pilot.press("n")
             await pilot.pause()
@@ -59,7 +42,7 @@ async def test_every_type_answered_by_keys(make_app, store: ProgressStore, monot
         summary = app.screen.summary
         assert summary.overall.asked == 8
         assert summary.overall.correct == (8 if correctly else 0)
-        assert ("Nothing missed" in _visible(app)) is correctly
+        assert ("Nothing missed" in visible_text(app)) is correctly
     attempts = store.attempts()
     assert len(attempts) == 8
     assert all(attempt.correct is correctly for attempt in attempts)
@@ -82,8 +65,7 @@ async def test_home_starts_a_level_and_escape_finishes(make_app, store: Progress
         assert len(app.screen.run) == 3
         assert {item.question.level for item in app.screen.run.session.items} == {"basic"}
         await answer(pilot)
-        await pilot.press("escape")
-        await pilot.pause()
+        await finish_quiz(pilot)
         assert isinstance(app.screen, SummaryScreen)
         assert app.screen.summary.overall.asked == 1
         assert len(app.screen.summary.unanswered) == 2
@@ -118,7 +100,7 @@ async def test_hints_one_at_a_time_and_recorded(make_app, store: ProgressStore) 
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
-            await pilot.press("escape", "s")  # leave the text field, skip
+            await pilot.press("tab", "s")  # leave the text field, skip
             await pilot.pause()
         screen = app.screen
         await pilot.press("h")
@@ -131,8 +113,8 @@ async def test_hints_one_at_a_time_and_recorded(make_app, store: ProgressStore) 
         assert not screen.check_action("hint", ())  # none left
         await answer(pilot)
         assert screen.verdict.correct
-        assert "Right, one mean per feature." in _visible(app)
-        assert "Ioffe & Szegedy" in _visible(app)
+        assert "Right, one mean per feature." in visible_text(app)
+        assert "Ioffe & Szegedy" in visible_text(app)
     attempt = store.attempts("t-single")[0]
     assert attempt.hints_used == 2
     skipped = [a for a in store.attempts() if a.question_id != "t-single"]
@@ -146,11 +128,11 @@ async def test_flag_and_demo_from_the_verdict(make_app, store: ProgressStore) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
-            await pilot.press("escape", "s")
+            await pilot.press("tab", "s")
             await pilot.pause()
         await answer(pilot, correctly=False)
         screen = app.screen
-        assert "That is layer norm." in _visible(app)
+        assert "That is layer norm." in visible_text(app)
         await pilot.press("d")
         assert opened == [("axes", {"norm": "batch"})]
         await pilot.press("f")

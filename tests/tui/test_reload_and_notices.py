@@ -25,7 +25,7 @@ async def test_r_reloads_the_files_and_keeps_the_place(make_app, content_dir: Pa
                                      "EDITED " + question.prompt.strip().splitlines()[0]))
         (content_dir / "broken.yaml").write_text("topic: Broken\nquestions:\n  - id: Bad Id\n")
         if screen.focused is not None and screen.focused.id == "answer-input" and hasattr(screen.focused, "value"):
-            await pilot.press("escape")
+            await pilot.press("tab")
         await pilot.press("r")
         await ready(pilot)
         assert app.screen is screen and screen.run.position == position

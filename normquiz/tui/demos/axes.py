@@ -27,6 +27,13 @@ WHAT = {
     "group": "group norm: per example (row), over each group of D/G features",
     "instance": "instance norm: per example and channel, over spatial positions: an (N, D) matrix has none",
 }
+#: Shown in instance-norm mode instead of statistics: the layer needs axes this matrix does not have.
+INSTANCE_NOTE = (
+    "Instance norm averages over the spatial positions (H·W, or the time steps L) of one example "
+    "and one channel. An (N, D) matrix has no such axis: each statistic would cover a single value, "
+    "so every output would be β. Press n for the next layer; the cube demo shows instance norm on "
+    "an (N, C, H, W) input."
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class AxesView:
     stats: NormStatistics | None
     output: np.ndarray | None
     error: str | None
+    note: str | None  # instead of statistics, when the layer does not apply to an (N, D) matrix
     highlight: np.ndarray
     groups: int
     description: str
@@ -100,7 +108,7 @@ def compute_view(state: AxesState) -> AxesView:
     weight = np.array(state.gamma[: state.d])
     bias = np.array(state.beta[: state.d])
     groups = group_count(state.d)
-    stats = output = error = None
+    stats = output = error = note = None
     try:
         if state.norm == "batch":
             stats = normalization_statistics(x, "batch")
@@ -115,18 +123,24 @@ def compute_view(state: AxesState) -> AxesView:
             stats = normalization_statistics(x, "group", num_groups=groups)
             output = group_norm(x, groups, weight, bias)
         else:
-            stats = normalization_statistics(x, "instance")
+            note = INSTANCE_NOTE
     except ValueError as exc:
         error = str(exc)
     if stats is not None:
         highlight = stats.group_index == stats.group_index[state.row, state.col]
     else:
         highlight = np.zeros(x.shape, dtype=bool)
-    return AxesView(x, weight, bias, stats, output, error, highlight, groups, WHAT[state.norm])
+        highlight[state.row, state.col] = True  # the selection stays visible
+    return AxesView(x, weight, bias, stats, output, error, note, highlight, groups, WHAT[state.norm])
 
 
 def statistics_matrix(view: AxesView) -> tuple[HeatmapView, bool]:
-    """The statistics as a small matrix, and whether it sits below the input (one per column) or beside it."""
+    """The statistics as a small matrix, and whether it sits below the input or beside it.
+
+    Below: BN's (one per column, under its column) and GN's (a mean and a variance per
+    group and row: four columns, too wide to sit beside an 8-feature input at 80 columns).
+    Beside: LN's and RMS norm's, one mean and variance per row.
+    """
     stats = view.stats
     assert stats is not None
     means, variances = stats.per_statistic(stats.mean), stats.per_statistic(stats.var)
@@ -142,11 +156,10 @@ def statistics_matrix(view: AxesView) -> tuple[HeatmapView, bool]:
     marks = np.zeros(table.shape, dtype=bool)
     marks[chosen // per_row, [chosen % per_row, per_row + chosen % per_row]] = True
     if per_row == 1:
-        labels = ("mean", "var")
-    else:
-        labels = tuple(f"μ g{g}" for g in range(per_row)) + tuple(f"σ² g{g}" for g in range(per_row))
-    return HeatmapView(table, highlight=marks, col_labels=labels,
-                       cell_width=CELL), False
+        return HeatmapView(table, highlight=marks, col_labels=("mean", "var"), cell_width=CELL), False
+    labels = tuple(f"μ g{g}" for g in range(per_row)) + tuple(f"σ² g{g}" for g in range(per_row))
+    return HeatmapView(table, highlight=marks, col_labels=labels, row_labels=row_labels(n), label_width=4,
+                       cell_width=CELL), True
 
 
 def row_labels(n: int) -> tuple[str, ...]:
@@ -171,17 +184,27 @@ class AxesDemo(DemoScreen):
         "γ and β are per feature in both."
     )
     BINDINGS = [
-        Binding("n", "next_norm", "norm"),
+        Binding("n", "next_norm", "norm",
+                tooltip="next layer: BN, LN, GN, IN, RMS"),
         *SELECT_BINDINGS,
-        Binding("plus,equals_sign", "resize(1, 0)", "N+", key_display="+"),
-        Binding("minus", "resize(-1, 0)", "N-", key_display="-"),
-        Binding("right_square_bracket", "resize(0, 1)", "D+", key_display="]"),
-        Binding("left_square_bracket", "resize(0, -1)", "D-", key_display="["),
-        Binding("g", "affine(0.5, 0)", "γ+"),
-        Binding("G", "affine(-0.5, 0)", "γ-"),
-        Binding("b", "affine(0, 0.5)", "β+"),
-        Binding("B", "affine(0, -0.5)", "β-"),
-        Binding("s", "resample", "resample"),
+        Binding("plus,equals_sign", "resize(1, 0)", "N+", key_display="+", show=False,
+                tooltip="one example more"),
+        Binding("minus", "resize(-1, 0)", "N-", key_display="-", show=False,
+                tooltip="one example fewer"),
+        Binding("right_square_bracket", "resize(0, 1)", "D+", key_display="]", show=False,
+                tooltip="one feature more"),
+        Binding("left_square_bracket", "resize(0, -1)", "D-", key_display="[", show=False,
+                tooltip="one feature fewer"),
+        Binding("g", "affine(0.5, 0)", "γ+", show=False,
+                tooltip="raise γ of the selected feature"),
+        Binding("G", "affine(-0.5, 0)", "γ-", show=False,
+                tooltip="lower γ of the selected feature"),
+        Binding("b", "affine(0, 0.5)", "β+", show=False,
+                tooltip="raise β of the selected feature"),
+        Binding("B", "affine(0, -0.5)", "β-", show=False,
+                tooltip="lower β of the selected feature"),
+        Binding("s", "resample", "new x",
+                tooltip="draw a new input matrix"),
     ]
 
     def compose_demo(self) -> Iterable[Widget]:
@@ -192,6 +215,7 @@ class AxesDemo(DemoScreen):
             yield Heatmap(id="axes-stats-right")
         yield Heatmap(id="axes-stats-below")
         yield Static(id="axes-error", classes="demo-error")
+        yield Static(id="axes-note", classes="demo-note")
         yield Static("output y = norm(x) · γ + β", classes="demo-caption", id="axes-output-caption")
         yield Heatmap(id="axes-output")
         yield Heatmap(id="axes-affine")
@@ -217,7 +241,10 @@ class AxesDemo(DemoScreen):
             target.show(table)
         error = self.query_one("#axes-error", Static)
         error.display = view.error is not None
-        error.update(f"{view.error}\n(see the cube demo for instance norm on (N, C, H, W))" if view.error else "")
+        error.update(view.error or "")
+        note = self.query_one("#axes-note", Static)
+        note.display = view.note is not None
+        note.update(view.note or "")
         output = self.query_one("#axes-output", Heatmap)
         output.display = view.output is not None
         self.query_one("#axes-output-caption").display = view.output is not None

@@ -3,10 +3,14 @@
 A demo subclasses ``DemoScreen``, composes its widgets in ``compose_demo``
 and redraws them in ``refresh_view`` from a view model that a plain function of
 its state computed (so the computation can be tested and timed without a
-terminal). Common keys: ``escape`` back, ``z`` quiz me on this topic,
-``?`` show or hide the explanation. A demo that adds ``SELECT_BINDINGS``
-gives its state a ``move(drow, dcol)`` method; one with an ``s`` resample key,
-a ``seed`` field.
+terminal). Common keys: ``escape`` back, ``?`` help (with this demo's keys, as
+on every screen), ``z`` quiz me on this topic, ``w`` show or hide the
+explanation ("why"). A demo that adds ``SELECT_BINDINGS`` gives its state a
+``move(drow, dcol)`` method; one with an ``s`` resample key, a ``seed`` field.
+
+Footers must fit in 80 columns: a demo shows at most three of its own keys
+there (short labels) and hides the rest with ``show=False``; every key, with
+its ``tooltip`` as the long description, is in the help screen (``key_help``).
 """
 
 from __future__ import annotations
@@ -23,15 +27,17 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from normquiz.study.request import QuizRequest
-from normquiz.tui.messages import QuizRequested
+from normquiz.tui.messages import HelpRequested, QuizRequested
 
 
-#: Arrow keys that move a selection (the footer shows them once); ``DemoScreen.action_move`` handles them.
+#: Arrow keys that move a selection; ``DemoScreen.action_move`` handles them. Priority bindings,
+#: because the focused scroll area would otherwise take the arrows to scroll.
 SELECT_BINDINGS = [
-    Binding("up", "move(-1, 0)", "select", key_display="↑↓←→"),
-    Binding("down", "move(1, 0)", "select", show=False),
-    Binding("left", "move(0, -1)", "select", show=False),
-    Binding("right", "move(0, 1)", "select", show=False),
+    Binding("up", "move(-1, 0)", "select", key_display="↑↓←→", show=False, priority=True,
+            tooltip="move the selected cell"),
+    Binding("down", "move(1, 0)", "select", show=False, priority=True),
+    Binding("left", "move(0, -1)", "select", show=False, priority=True),
+    Binding("right", "move(0, 1)", "select", show=False, priority=True),
 ]
 
 
@@ -47,11 +53,14 @@ class DemoScreen(Screen):
     #: Rich markup for the explanation panel.
     EXPLANATION: ClassVar[str] = ""
     CSS_PATH = ["base.tcss"]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]
+    # The explanation sits beside the demo only where the demo keeps room for its widest
+    # table (a 16-step sequence, group-norm statistics); below it otherwise.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
-        Binding("escape", "back", "back"),
-        Binding("z", "quiz_me", "quiz me"),
-        Binding("question_mark", "toggle_explanation", "explain", key_display="?"),
+        Binding("escape", "back", "back", tooltip="back to where you came from"),
+        Binding("question_mark", "help", "keys", key_display="?", tooltip="help: every key of this demo"),
+        Binding("z", "quiz_me", "quiz", tooltip="quiz me on this topic"),
+        Binding("w", "toggle_explanation", "why", tooltip="show or hide the explanation"),
     ]
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
@@ -100,6 +109,27 @@ class DemoScreen(Screen):
 
     def action_quiz_me(self) -> None:
         self.post_message(QuizRequested(QuizRequest(tags=self.QUIZ_TAGS)))
+
+    def action_help(self) -> None:
+        self.post_message(HelpRequested())
+
+    @classmethod
+    def key_help(cls) -> list[tuple[str, str]]:
+        """Every key of this demo as ``(keys, what it does)``: its own first, then the common ones."""
+        rows: list[tuple[str, str]] = []
+        described: set[str] = set()
+        for klass in cls.__mro__:
+            if not issubclass(klass, DemoScreen):
+                break
+            for binding in klass.__dict__.get("BINDINGS", ()):
+                if not isinstance(binding, Binding) or binding.action in described:
+                    continue
+                described.add(binding.action)
+                if binding.action.startswith("move(") and binding.key != "up":
+                    continue  # the four arrows are one row
+                keys = binding.key_display or ", ".join(binding.key.split(","))
+                rows.append((keys, binding.tooltip or binding.description))
+        return rows
 
     def action_toggle_explanation(self) -> None:
         panel = self.query_one("#demo-explanation")

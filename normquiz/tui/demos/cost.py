@@ -9,12 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from textual import work
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from normquiz.core import (
     batch_norm,
@@ -26,7 +24,7 @@ from normquiz.core import (
     normalization_statistics,
     rms_norm,
 )
-from normquiz.tui.demos.base import DemoScreen
+from normquiz.tui.demos.live import LiveDemoScreen
 from normquiz.tui.widgets.plots import LinePlot, PlotView, Series
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -159,13 +157,14 @@ def summarize(state: CostState, points: list[CostPoint]) -> str:
     return " · ".join(dict.fromkeys(parts)) + f"\n{memory}"
 
 
-class CostDemo(DemoScreen):
+class CostDemo(LiveDemoScreen):
     """The cost demo screen: measurements run in a worker thread and arrive point by point."""
 
     DEMO_NAME = "cost"
     TITLE_TEXT = "cost · BN versus LN time on this machine"
     QUIZ_TAGS = ("cost",)
     STATE_TYPE = CostState
+    WORKER_GROUP = "cost"
     CSS_PATH = ["base.tcss", "cost.tcss"]
     EXPLANATION = (
         "Both layers read every element once for the statistics and once to normalize: the work is "
@@ -176,21 +175,23 @@ class CostDemo(DemoScreen):
         "at small N."
     )
     BINDINGS = [
-        Binding("space", "measure", "measure"),
-        Binding("x", "stop", "stop"),
-        Binding("right_square_bracket", "resize(2)", "D×2", key_display="]"),
-        Binding("left_square_bracket", "resize(0.5)", "D÷2", key_display="["),
-        Binding("p", "toggle_direction", "fwd/bwd"),
+        Binding("space", "measure", "measure",
+                tooltip="measure on this machine (again)"),
+        Binding("x", "stop", "stop",
+                tooltip="stop measuring"),
+        Binding("right_square_bracket", "resize(2)", "D×2", key_display="]", show=False,
+                tooltip="double the features D"),
+        Binding("left_square_bracket", "resize(0.5)", "D÷2", key_display="[", show=False,
+                tooltip="halve the features D"),
+        Binding("p", "toggle_direction", "fwd/bwd",
+                tooltip="time the forward or the backward pass"),
     ]
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True,
                  timer: Callable[[], float] = time.perf_counter) -> None:
-        super().__init__(params)
+        super().__init__(params, autostart=autostart)
         self.points: list[CostPoint] = []
-        self.autostart = autostart
         self.timer = timer
-        self.measuring = False
-        self.generation = 0  # which measurement the worker's points belong to
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="cost-status", classes="demo-status")
@@ -199,14 +200,9 @@ class CostDemo(DemoScreen):
             yield LinePlot(id="cost-feature-plot")
         yield Static(id="cost-summary", classes="demo-status")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.autostart:
-            self.action_measure()
-
     def refresh_view(self) -> None:
         view = self.view = compute_view(self.state, self.points)
-        activity = "[b]measuring…[/b] (x stops)" if self.measuring else "idle (space measures)"
+        activity = "[b]measuring…[/b] (x stops)" if self.running else "idle (space measures)"
         done = sum(p.direction == self.state.direction for p in self.points)
         self.query_one("#cost-status", Static).update(
             f"{self.state.direction} pass · float32 · {activity} · {done} points")
@@ -214,39 +210,26 @@ class CostDemo(DemoScreen):
         self.query_one("#cost-feature-plot", LinePlot).show(view.feature_plot)
         self.query_one("#cost-summary", Static).update(view.summary)
 
-    def action_measure(self) -> None:
+    def start_work(self, *args: Any) -> None:
+        """Measure the state's pass again (the other pass's points stay)."""
         self.points = [p for p in self.points if p.direction != self.state.direction]
-        self.measuring = True
-        self.generation += 1
-        self.refresh_view()
-        self.run_measurements(self.state, self.generation)
+        super().start_work(self.state)
 
-    @work(thread=True, exclusive=True, group="cost")
-    def run_measurements(self, state: CostState, generation: int) -> None:
-        worker = get_current_worker()
+    def work(self, generation: int, state: CostState) -> None:  # type: ignore[override]
         for point in measurements(state, self.timer):
-            if worker.is_cancelled:
+            if self.work_cancelled():
                 return
-            self.app.call_from_thread(self.add_point, generation, point)
-        self.app.call_from_thread(self.finish, generation)
+            self.report(generation, self.add_point, point)
 
-    def add_point(self, generation: int, point: CostPoint) -> None:
-        if generation != self.generation:  # a stopped worker's last point
-            return
+    def add_point(self, point: CostPoint) -> None:
         self.points.append(point)
         self.refresh_view()
 
-    def finish(self, generation: int) -> None:
-        if generation != self.generation:
-            return
-        self.measuring = False
-        self.refresh_view()
+    def action_measure(self) -> None:
+        self.start_work()
 
     def action_stop(self) -> None:
-        self.workers.cancel_group(self, "cost")
-        self.generation += 1
-        self.measuring = False
-        self.refresh_view()
+        self.stop_work()
 
     def action_resize(self, factor: float) -> None:
         self.action_stop()

@@ -107,13 +107,19 @@ class CouplingDemo(DemoScreen):
         "Bigger batches dilute the effect on the others under BN."
     )
     BINDINGS = [
-        Binding("n", "toggle_norm", "BN/LN"),
-        Binding("space", "push(1)", "nudge +"),
-        Binding("backspace", "push(-1)", "nudge -"),
+        Binding("n", "toggle_norm", "BN/LN",
+                tooltip="switch between batch norm and layer norm"),
+        Binding("space", "push(1)", "nudge",
+                tooltip="nudge the selected value up"),
+        Binding("backspace", "push(-1)", "nudge -", show=False,
+                tooltip="nudge the selected value down"),
         *SELECT_BINDINGS,
-        Binding("plus,equals_sign", "resize(1)", "N+", key_display="+"),
-        Binding("minus", "resize(-1)", "N-", key_display="-"),
-        Binding("s", "resample", "resample"),
+        Binding("plus,equals_sign", "resize(1)", "N+", key_display="+", show=False,
+                tooltip="one example more"),
+        Binding("minus", "resize(-1)", "N-", key_display="-", show=False,
+                tooltip="one example fewer"),
+        Binding("s", "resample", "new x", show=False,
+                tooltip="draw a new batch"),
     ]
 
     def compose_demo(self) -> Iterable[Widget]:

@@ -113,15 +113,23 @@ class CubeDemo(DemoScreen):
         "G = 1 is LN over (C, H, W), G = C is IN."
     )
     BINDINGS = [
-        Binding("n", "next_norm", "norm"),
-        Binding("b", "norm('batch')", "BN"),
-        Binding("l", "norm('layer')", "LN"),
-        Binding("i", "norm('instance')", "IN"),
-        Binding("g", "norm('group')", "GN"),
-        Binding("plus,equals_sign", "groups(1)", "G+", key_display="+"),
-        Binding("minus", "groups(-1)", "G-", key_display="-"),
+        Binding("n", "next_norm", "norm",
+                tooltip="next layer"),
+        Binding("b", "norm('batch')", "BN", show=False,
+                tooltip="batch norm"),
+        Binding("l", "norm('layer')", "LN", show=False,
+                tooltip="layer norm"),
+        Binding("i", "norm('instance')", "IN", show=False,
+                tooltip="instance norm"),
+        Binding("g", "norm('group')", "GN", show=False,
+                tooltip="group norm"),
+        Binding("plus,equals_sign", "groups(1)", "G+", key_display="+",
+                tooltip="more groups (group norm)"),
+        Binding("minus", "groups(-1)", "G-", key_display="-", show=False,
+                tooltip="fewer groups (group norm)"),
         *SELECT_BINDINGS,
-        Binding("s", "resample", "resample"),
+        Binding("s", "resample", "new x", show=False,
+                tooltip="draw a new input"),
     ]
 
     def compose_demo(self) -> Iterable[Widget]:

@@ -133,13 +133,20 @@ class RunningStatsDemo(DemoScreen):
         "statistics, and outputs depend on the test batch (press [b]c[/b])."
     )
     BINDINGS = [
-        Binding("space", "advance(1)", "next batch"),
-        Binding("right_square_bracket", "advance(10)", "+10", key_display="]"),
-        Binding("left_square_bracket", "advance(-10)", "-10", key_display="["),
-        Binding("m", "next_momentum", "momentum"),
-        Binding("e", "toggle_mode", "train/eval"),
-        Binding("f", "toggle_forgot", "forgot eval()"),
-        Binding("c", "companions", "test batch"),
+        Binding("space", "advance(1)", "batch",
+                tooltip="train on the next batch"),
+        Binding("right_square_bracket", "advance(10)", "+10", key_display="]", show=False,
+                tooltip="ten batches forward"),
+        Binding("left_square_bracket", "advance(-10)", "-10", key_display="[", show=False,
+                tooltip="ten batches back"),
+        Binding("m", "next_momentum", "momentum", show=False,
+                tooltip="next momentum"),
+        Binding("e", "toggle_mode", "eval",
+                tooltip="switch between train() and eval()"),
+        Binding("f", "toggle_forgot", "forgot",
+                tooltip="forget to call eval() at test time"),
+        Binding("c", "companions", "test batch", show=False,
+                tooltip="the test batch: alone or with others"),
     ]
 
     def compose_demo(self) -> Iterable[Widget]:

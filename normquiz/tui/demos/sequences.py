@@ -146,14 +146,22 @@ class SequencesDemo(DemoScreen):
         "transformers and RNNs use it."
     )
     BINDINGS = [
-        Binding("n", "toggle_norm", "BN/LN"),
-        Binding("m", "toggle_mask", "mask"),
-        Binding("p", "toggle_per_step", "per step"),
-        Binding("plus,equals_sign", "resize(1, 0)", "B+", key_display="+"),
-        Binding("minus", "resize(-1, 0)", "B-", key_display="-"),
-        Binding("right_square_bracket", "resize(0, 1)", "T+", key_display="]"),
-        Binding("left_square_bracket", "resize(0, -1)", "T-", key_display="["),
-        Binding("s", "resample", "resample"),
+        Binding("n", "toggle_norm", "BN/LN",
+                tooltip="switch between batch norm and layer norm"),
+        Binding("m", "toggle_mask", "mask",
+                tooltip="mask the padding out of BN's statistics"),
+        Binding("p", "toggle_per_step", "per step",
+                tooltip="statistics per time step"),
+        Binding("plus,equals_sign", "resize(1, 0)", "B+", key_display="+", show=False,
+                tooltip="one sequence more"),
+        Binding("minus", "resize(-1, 0)", "B-", key_display="-", show=False,
+                tooltip="one sequence fewer"),
+        Binding("right_square_bracket", "resize(0, 1)", "T+", key_display="]", show=False,
+                tooltip="one time step more"),
+        Binding("left_square_bracket", "resize(0, -1)", "T-", key_display="[", show=False,
+                tooltip="one time step fewer"),
+        Binding("s", "resample", "new x", show=False,
+                tooltip="draw new sequences and lengths"),
     ]
 
     def compose_demo(self) -> Iterable[Widget]:

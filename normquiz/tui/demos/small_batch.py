@@ -127,17 +127,24 @@ class SmallBatchDemo(DemoScreen):
         "GN (Wu & He, 2018) is the usual fix for tiny batches."
     )
     BINDINGS = [
-        Binding("right_square_bracket", "resize(2, 0)", "m×2", key_display="]"),
-        Binding("left_square_bracket", "resize(0.5, 0)", "m÷2", key_display="["),
-        Binding("plus,equals_sign", "resize(1, 1)", "m+1", key_display="+"),
-        Binding("minus", "resize(1, -1)", "m-1", key_display="-"),
-        Binding("n", "next_norm", "norm"),
-        Binding("s", "resample", "resample"),
+        Binding("right_square_bracket", "resize(2, 0)", "m×2", key_display="]",
+                tooltip="double the batch size"),
+        Binding("left_square_bracket", "resize(0.5, 0)", "m÷2", key_display="[",
+                tooltip="halve the batch size"),
+        Binding("plus,equals_sign", "resize(1, 1)", "m+1", key_display="+", show=False,
+                tooltip="one example more per batch"),
+        Binding("minus", "resize(1, -1)", "m-1", key_display="-", show=False,
+                tooltip="one example fewer per batch"),
+        Binding("n", "next_norm", "norm",
+                tooltip="next layer in the table"),
+        Binding("s", "resample", "new x", show=False,
+                tooltip="draw new batches"),
     ]
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="small-status", classes="demo-status")
         yield LinePlot(id="small-plot")
+        yield Static(id="small-legend", classes="demo-caption")
         yield Static(id="small-error", classes="demo-error")
         yield Static("spread of one fixed example's output across the batches it sits in", classes="demo-caption")
         yield Heatmap(id="small-spread")
@@ -153,10 +160,15 @@ class SmallBatchDemo(DemoScreen):
         sizes = view.curve_sizes
         here = ((Series(f"m = {m}", [m], [view.mean_noise], role="warning", marker="◆", lines=False),)
                 if m > 1 else ())
+        # The line first, so that the measured points are drawn over it; the legend is a caption
+        # below the plot, because plotext's own sits on the small-m points at the top left.
         self.query_one("#small-plot", LinePlot).show(PlotView(
-            (Series("measured", sizes, view.curve_noise, role="primary", marker="●", lines=False),
-             Series("σ/√m", sizes, SIGMA / np.sqrt(sizes), role="success")) + here,
-            title="std of the batch mean vs batch size m", xscale="log", yscale="log"))
+            (Series("σ/√m", sizes, SIGMA / np.sqrt(sizes), role="success"),
+             Series("measured", sizes, view.curve_noise, role="primary", marker="●", lines=False)) + here,
+            title="std of the batch mean vs batch size m", xscale="log", yscale="log", legend=False))
+        self.query_one("#small-legend", Static).update(
+            f"[$primary]●[/] measured ({trials_for(2)} batches per m)   [$success]⠒⠒[/] σ/√m"
+            + (f"   [$warning]◆[/] m = {m}" if m > 1 else ""))
         error = self.query_one("#small-error", Static)
         error.display = view.error is not None
         error.update(f"BN in training at m = 1: {view.error}" if view.error else "")

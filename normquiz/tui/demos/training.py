@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from rich.table import Table
-from textual import work
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from normquiz.lab.training import NORMS, Trainer, TrainingConfig, make_task
-from normquiz.tui.demos.base import DemoScreen, next_choice
+from normquiz.tui.demos.base import next_choice
+from normquiz.tui.demos.live import LiveDemoScreen
 from normquiz.tui.widgets.plots import LinePlot, PlotView, Series
 
 LEARNING_RATES = (0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -26,8 +26,10 @@ BATCH_SIZES = (1, 2, 8, 32, 128, 512)
 SMOOTHING = 10
 NAMES = {"none": "none", "batch": "BN", "layer": "LN"}
 ROLES = {"none": "warning", "batch": "primary", "layer": "error"}
-#: Post the losses to the screen every this many steps (and at the end).
-REPORT_EVERY = 5
+#: Post the losses to the screen at most this often (and at the end): about four redraws a
+#: second is what a person can follow, and a plot render costs tens of milliseconds of the
+#: event loop and the GIL, so redrawing every few steps made the run bound by the drawing.
+REPORT_SECONDS = 0.25
 EVAL_EVERY = 50
 
 
@@ -121,13 +123,14 @@ def compute_view(state: TrainingState, runs: Mapping[str, RunProgress]) -> Train
     return TrainingView(plot, tuple(rows), tuple(errors))
 
 
-class TrainingDemo(DemoScreen):
+class TrainingDemo(LiveDemoScreen):
     """The training demo screen: the three runs advance in one worker thread, step by step."""
 
     DEMO_NAME = "training"
     TITLE_TEXT = "training · none vs BN vs LN, same network, same data"
     QUIZ_TAGS = ("training-dynamics",)
     STATE_TYPE = TrainingState
+    WORKER_GROUP = "training"
     CSS_PATH = ["base.tcss", "training.tcss"]
     EXPLANATION = (
         "A 6-layer MLP (64 units, ReLU) learns a 3-arm spiral, trained from scratch in NumPy with plain "
@@ -141,32 +144,31 @@ class TrainingDemo(DemoScreen):
         "At lr 10 all three diverge.\n\nBatch size 1 is refused for BN (b)."
     )
     BINDINGS = [
-        Binding("space", "toggle_run", "start/stop"),
-        Binding("r", "restart", "restart"),
-        Binding("right_square_bracket", "learning_rate(1)", "lr+", key_display="]"),
-        Binding("left_square_bracket", "learning_rate(-1)", "lr-", key_display="["),
-        Binding("i", "init_scale", "init"),
-        Binding("b", "batch", "batch"),
-        Binding("n", "next_norm", "select"),
+        Binding("space", "toggle_run", "run",
+                tooltip="start or stop the three runs"),
+        Binding("r", "restart", "restart", show=False,
+                tooltip="train again from step 0"),
+        Binding("right_square_bracket", "learning_rate(1)", "lr+", key_display="]",
+                tooltip="raise the learning rate"),
+        Binding("left_square_bracket", "learning_rate(-1)", "lr-", key_display="[",
+                tooltip="lower the learning rate"),
+        Binding("i", "init_scale", "init", show=False,
+                tooltip="next initial weight scale"),
+        Binding("b", "batch", "batch", show=False,
+                tooltip="next batch size"),
+        Binding("n", "next_norm", "row", show=False,
+                tooltip="point the table at the next run"),
     ]
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True) -> None:
-        super().__init__(params)
+        super().__init__(params, autostart=autostart)
         self.runs: dict[str, RunProgress] = {}
-        self.autostart = autostart
-        self.running = False
-        self.generation = 0  # which start of the runs the worker's reports belong to
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="training-status", classes="demo-status")
         yield LinePlot(id="training-plot")
         yield Static(id="training-errors", classes="demo-error")
         yield Static(id="training-table", classes="demo-status")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.autostart:
-            self.action_restart()
 
     def refresh_view(self) -> None:
         state = self.state
@@ -194,26 +196,19 @@ class TrainingDemo(DemoScreen):
     def action_toggle_run(self) -> None:
         """Stop the runs, or (when stopped) train again from step 0."""
         if self.running:
-            self.stop()
+            self.stop_work()
         else:
             self.action_restart()
 
     def action_restart(self) -> None:
-        self.stop()
+        self.start_work()
+
+    def start_work(self, *args: Any) -> None:
+        """Train the three runs again from step 0."""
         self.runs = {}
-        self.running = True
-        self.generation += 1
-        self.refresh_view()
-        self.train(self.state, self.generation)
+        super().start_work(self.state)
 
-    def stop(self) -> None:
-        self.workers.cancel_group(self, "training")
-        self.running = False
-        self.refresh_view()
-
-    @work(thread=True, exclusive=True, group="training")
-    def train(self, state: TrainingState, generation: int) -> None:
-        worker = get_current_worker()
+    def work(self, generation: int, state: TrainingState) -> None:  # type: ignore[override]
         trainers: dict[str, Trainer] = {}
         refused: dict[str, RunProgress] = {}
         task = None  # the same data for every run: built once
@@ -231,7 +226,8 @@ class TrainingDemo(DemoScreen):
             return {norm: refused[norm] if norm in refused else RunProgress.of(norm, trainers[norm], accuracy[norm])
                     for norm in NORMS}
 
-        while not worker.is_cancelled:
+        reported_at = time.monotonic()
+        while not self.work_cancelled():
             for norm, trainer in trainers.items():
                 if trainer.finished:
                     continue
@@ -239,19 +235,14 @@ class TrainingDemo(DemoScreen):
                 if trainer.finished or trainer.steps_done % EVAL_EVERY == 0:
                     accuracy[norm] = trainer.evaluate().accuracy
             done = all(t.finished for t in trainers.values())
-            if done or max(t.steps_done for t in trainers.values()) % REPORT_EVERY == 0:
-                if worker.is_cancelled:
-                    return
-                self.app.call_from_thread(self.show_progress, generation, progress(), done)
+            if done or time.monotonic() - reported_at >= REPORT_SECONDS:
+                self.report(generation, self.show_progress, progress())
+                reported_at = time.monotonic()
             if done:
                 return
 
-    def show_progress(self, generation: int, runs: dict[str, RunProgress], done: bool) -> None:
-        if generation != self.generation:  # a stopped worker's last word
-            return
+    def show_progress(self, runs: dict[str, RunProgress]) -> None:
         self.runs = runs
-        if done:
-            self.running = False
         self.refresh_view()
 
     # -- settings: each change starts the runs again --------------------------------------------------------

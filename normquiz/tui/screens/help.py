@@ -1,6 +1,8 @@
-"""Help (``?``): the keys of every screen and what the modes do."""
+"""Help (``?``): the keys of the screen it was opened from (a demo's), of every screen, and the modes."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +14,12 @@ HELP_TEXT = """\
 # normquiz keys
 
 **Everywhere**: `?` this help · `ctrl+p` commands (jump to a question, open a demo,
-start a level, change the theme) · `r` reload the question files · `q` quit ·
-`escape` back.
+start a level, the last summary, change the theme) · `r` reload the question files ·
+`q` quit · `escape` back (in a quiz: end it, after asking while questions are left).
 
 **Home**: `enter` starts what is highlighted · `tab` moves between the lists ·
-`v` review due · `i` mock interview · `s` stats · `t` topics · `d` demos.
+`v` review due · `i` mock interview · `s` stats · `t` topics · `d` demos ·
+"Last summary" shows the last quiz's summary again.
 
 **Quiz**
 
@@ -32,10 +35,14 @@ start a level, change the theme) · `r` reload the question files · `q` quit ·
 | `n` | next question, after the verdict |
 | `d` | open the question's demo |
 | `f` | flag the question as wrong or unclear |
-| `escape` | leave a text field; again: finish and see the summary |
+| `tab` | leave a text field, so that `h`, `s` and `f` work |
+| `escape` | end the quiz and see the summary (asks first while questions are left) |
 
 **Summary**: `m` retry the missed ones · `c` cram more (after a review) ·
 `escape` home.
+
+**Demos**: `?` lists the demo's own keys at the top of this help · `z` quiz me on the
+topic · `w` show or hide the explanation · `escape` back.
 
 ## Modes
 
@@ -52,15 +59,28 @@ Every answer is saved as it is given. Flagged questions are listed by
 """
 
 
+def screen_keys_markdown(title: str, keys: Sequence[tuple[str, str]]) -> str:
+    """A Markdown table of one screen's keys: ``(keys, what they do)`` rows."""
+    rows = "\n".join(f"| `{key}` | {what} |" for key, what in keys)
+    return f"# Keys of {title}\n\n| Key | Does |\n|---|---|\n{rows}\n\n"
+
+
 class HelpScreen(ModalScreen[None]):
-    """The keys, the modes."""
+    """The keys, the modes; first the keys of the screen below when it lists its own (a demo)."""
 
     CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,question_mark", "dismiss", "Close")]
 
+    def __init__(self, screen_keys: tuple[str, Sequence[tuple[str, str]]] | None = None) -> None:
+        super().__init__()
+        self.screen_keys = screen_keys
+
     def compose(self) -> ComposeResult:
+        text = HELP_TEXT
+        if self.screen_keys is not None:
+            text = screen_keys_markdown(*self.screen_keys) + text
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP_TEXT, id="help-text")
+            yield Markdown(text, id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:

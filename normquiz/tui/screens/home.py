@@ -22,12 +22,13 @@ from normquiz.tui.messages import (
     HelpRequested,
     QuizRequested,
     StatsRequested,
+    SummaryRequested,
 )
+from normquiz.tui.protocol import quiz_host
 from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
-    from normquiz.tui.app import NormquizApp
 
 MAX_BANNER_PROBLEMS = 4
 
@@ -47,8 +48,6 @@ class HomeScreen(Screen[None]):
         Binding("t", "focus('#topics')", "Topics", show=False),
         Binding("d", "focus('#demos')", "Demos", show=False),
     ]
-
-    app: NormquizApp  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,12 +71,12 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
         self.query_one("#menu", OptionList).focus()
-        if self.app.bank is not None:
-            self._show_bank(self.app.bank)
+        if quiz_host(self).bank is not None:
+            self._show_bank(quiz_host(self).bank)
 
     def on_screen_resume(self) -> None:
-        if self.app.bank is not None:
-            self._show_bank(self.app.bank)
+        if quiz_host(self).bank is not None:
+            self._show_bank(quiz_host(self).bank)
 
     @on(BankLoaded)
     def _bank_loaded(self, event: BankLoaded) -> None:
@@ -86,7 +85,7 @@ class HomeScreen(Screen[None]):
     # -- content -------------------------------------------------------------------
 
     def _menu_options(self, bank: LoadResult | None) -> list[Option | None]:
-        store = self.app.store
+        store = quiz_host(self).store
         if bank is None or store is None:
             counts: Counter[str] = Counter()
             mastery: dict[str, str] = {}
@@ -94,7 +93,7 @@ class HomeScreen(Screen[None]):
         else:
             # Quizzes leave the coding exercises out; they have their own entry.
             counts = Counter(question.level for question in bank.questions if question.type != "code")
-            stats = self.app.progress_stats()
+            stats = quiz_host(self).progress_stats()
             mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
             due = stats.due_now
@@ -120,6 +119,8 @@ class HomeScreen(Screen[None]):
         if exercises:
             options.append(Option(_row("Coding exercises", f"{exercises:>3} to implement"), id="exercises"))
         options.append(None)
+        if quiz_host(self).last_run is not None:
+            options.append(Option(_row("Last summary", "of the last quiz"), id="last-summary"))
         options.append(Option(_row("Stats", "accuracy, streak"), id="stats"))
         options.append(Option(_row("Help", "keys and modes"), id="help"))
         return options
@@ -132,10 +133,11 @@ class HomeScreen(Screen[None]):
     def _shows(self, bank: LoadResult) -> tuple[Any, ...]:
         """All the screen's figures depend on: the bank, the store's notices, the answers given
         (mastery) and the reviews due now. A few cheap queries, where the stats read every answer."""
-        store = self.app.store
+        store = quiz_host(self).store
         if store is None:
             return (bank,)
-        return bank, store.notices, store.attempt_count(), tuple(store.due_question_ids())
+        return (bank, store.notices, store.attempt_count(), tuple(store.due_question_ids()),
+                quiz_host(self).last_run)
 
     def _show_bank(self, bank: LoadResult) -> None:
         """Counts, mastery, reviews due, topics and the banner; only when they can have changed
@@ -159,7 +161,7 @@ class HomeScreen(Screen[None]):
 
     def _show_banner(self, bank: LoadResult) -> None:
         lines: list[Content] = []
-        store = self.app.store
+        store = quiz_host(self).store
         for notice in store.notices if store is not None else ():
             lines.append(Content.assemble(("! ", "bold $text-warning"), notice))
         if bank.problems:
@@ -194,6 +196,8 @@ class HomeScreen(Screen[None]):
             self.action_stats()
         elif choice == "help":
             self.post_message(HelpRequested())
+        elif choice == "last-summary":
+            self.post_message(SummaryRequested())
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:

@@ -6,7 +6,7 @@ presses; what is correct, what comes next and what is saved is decided there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +21,9 @@ from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
 from normquiz.bank.answer_text import answer_precision
 from normquiz.study.quiz_run import QuizRun
-from normquiz.tui.messages import BankLoaded, DemoRequested
+from normquiz.tui.formatting import format_seconds
+from normquiz.tui.messages import BankLoaded, DemoRequested, QuizFinished
+from normquiz.tui.protocol import quiz_host
 from normquiz.tui.widgets.answers import (
     AnswerSubmitted,
     ChoiceAnswer,
@@ -32,9 +34,6 @@ from normquiz.tui.widgets.answers import (
     WrittenAnswer,
 )
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
-
-if TYPE_CHECKING:
-    from normquiz.tui.app import NormquizApp
 
 TICK_SECONDS = 0.25
 TYPE_NAMES = {
@@ -52,11 +51,6 @@ HOW_TO_ANSWER = {
     "short_answer": "Type a word or a few and press enter.",
     "open": "Write your answer, then ctrl+s (or the button) to see the model answer.",
 }
-
-
-def format_seconds(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def answer_widget(question: m.QuestionBase, order: tuple[int, ...]) -> Widget:
@@ -86,11 +80,12 @@ class QuizScreen(Screen[None]):
         Binding("n", "next", "Next"),
         Binding("d", "demo", "Demo"),
         Binding("f", "flag", "Flag"),
-        Binding("escape", "leave_field", "Hint/skip keys"),
-        Binding("escape", "leave", "Finish"),
+        # Escape means "back" on every screen: here, end the quiz (asking first while questions
+        # are left). Tab leaves a text field, so that the letter keys work again.
+        Binding("tab", "leave_field", "Keys h s f", show=True),
+        Binding("escape", "leave", "End quiz"),
+        Binding("q", "quit", "Quit", show=False),
     ]
-
-    app: NormquizApp  # type: ignore[assignment]
 
     def __init__(self, run: QuizRun) -> None:
         super().__init__()
@@ -98,6 +93,8 @@ class QuizScreen(Screen[None]):
         self.phase = "answering"  # then "assessing" (open questions), then "verdict"
         self.verdict: AnswerVerdict | None = None
         self.written_answer = ""
+        self.zero_confirmed = False  # an open question scored with no key point ticked: asked once
+        self.finished = False
         self._ticker: Any = None
 
     def compose(self) -> ComposeResult:
@@ -139,6 +136,7 @@ class QuizScreen(Screen[None]):
             return
         question = item.question
         self.phase, self.verdict, self.written_answer = "answering", None, ""
+        self.zero_confirmed = False
         if restart_time:
             self.run.begin_question()
         tags = ", ".join(question.tags)
@@ -152,7 +150,7 @@ class QuizScreen(Screen[None]):
         self._set_text("#hints", None)
         widget = answer_widget(question, item.display_order)
         if isinstance(widget, (Input, TextArea)):
-            widget.cursor_blink = self.app.cursor_blink
+            widget.cursor_blink = quiz_host(self).cursor_blink
         help_line = HOW_TO_ANSWER[question.type]
         precision = answer_precision(question, self.run.session.instance(item))
         if precision:  # stated before the answer, so a rounded number is not a surprise fail
@@ -191,10 +189,14 @@ class QuizScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = isinstance(self.focused, (Input, TextArea)) and not getattr(self.focused, "read_only", False)
-        if action in ("leave", "leave_field"):
-            return typing == (action == "leave_field") or self.run.current is None and action == "leave"
+        if action in ("leave", "quit"):
+            return True
+        if action == "leave_field":
+            return typing
         if self.run.current is None:
             return False
+        if typing and action in ("hint", "skip", "flag"):
+            return False  # the letter would be typed: tab first (the footer says so)
         if action == "submit":
             return self.phase in ("answering", "assessing")
         if action == "hint":
@@ -238,6 +240,14 @@ class QuizScreen(Screen[None]):
             await self._submit_answer(timed_out)
         elif self.phase == "assessing":
             ticked = self.query_one(KeyPointChecklist).response()
+            if not ticked and not self.zero_confirmed and not timed_out:
+                # Scoring 0% should be a choice made with the key points in view, never a stray enter.
+                self.zero_confirmed = True
+                self._set_text("#error", "No key point ticked: tick what your answer covered (space or a "
+                                         "digit), or press enter again to score it 0%.")
+                self.query_one(KeyPointChecklist).focus()
+                self._scroll_into_view(self.query_one("#assess"))
+                return
             await self._record(ticked, saved={"text": self.written_answer, "key_points": ticked})
 
     async def _submit_answer(self, timed_out: bool) -> None:
@@ -292,8 +302,20 @@ class QuizScreen(Screen[None]):
         widgets.append(checklist)
         await self.query_one("#assess").mount(*widgets)
         checklist.focus(scroll_visible=False)
-        checklist.scroll_visible(animate=False)
+        self._scroll_into_view(self.query_one("#assess"))
         self.update_status()
+
+    def _scroll_into_view(self, widget: Widget) -> None:
+        """Scroll the body, once the layout has sized ``widget``, so that all of it is in view
+        (its bottom edge when it is taller than the view, so the end of a checklist shows)."""
+
+        def scroll() -> None:
+            body = self.query_one("#body", VerticalScroll)
+            region = widget.virtual_region_with_margin
+            bottom = region.bottom - body.scrollable_content_region.height
+            body.scroll_to(y=max(body.scroll_y, bottom), animate=False, immediate=True)
+
+        self.call_after_refresh(scroll)
 
     async def _show_verdict(self, verdict: AnswerVerdict) -> None:
         item = self.run.current
@@ -331,8 +353,7 @@ class QuizScreen(Screen[None]):
         previous = hints.visual if used > 1 else None
         line = Content.assemble((f"Hint {used}: ", "bold $text-accent"), " ".join(hint.split()))
         self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
-        self.query_one("#answer-input").focus()
-        self.refresh_bindings()
+        self.refresh_bindings()  # focus stays where it was: h again shows the next hint
 
     async def action_skip(self) -> None:
         if self.phase == "answering" and self.run.current is not None:
@@ -370,19 +391,49 @@ class QuizScreen(Screen[None]):
         self.app.push_screen(FlagScreen(question_id), save)
 
     def action_leave_field(self) -> None:
-        """Escape in a text field: focus the question so that letter keys (hint, skip) work."""
+        """Tab in a text field: focus the question so that the letter keys (hint, skip) work."""
         self.query_one("#body").focus()
 
     def action_leave(self) -> None:
-        """Escape: end the quiz and see the summary (every answer is already saved)."""
-        self.finish()
+        """Escape: end the quiz and see the summary, after asking while questions are left."""
+        self._confirm_then(self.finish, "End the quiz?", "Go to the summary")
+
+    def action_quit(self) -> None:
+        """q: quit normquiz, after asking while questions are left."""
+        self._confirm_then(self.app.exit, "Quit normquiz?", "Quit")
+
+    def _confirm_then(self, then: Any, question: str, yes: str) -> None:
+        from normquiz.tui.modals.confirm import ConfirmScreen
+
+        left = self.questions_left()
+        if not left:
+            then()
+            return
+        detail = (f"{left} question{'s are' if left != 1 else ' is'} left. Every answer given so far is "
+                  "saved; the summary of the last quiz stays on the home screen.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(ConfirmScreen(question, detail, yes=yes, no="Keep going"), answered)
+
+    def questions_left(self) -> int:
+        """Questions not answered or skipped yet (the current one included while it waits for its answer)."""
+        if self.run.current is None:
+            return 0
+        return len(self.run) - self.run.position - (self.phase == "verdict")
 
     def finish(self) -> None:
-        from normquiz.tui.screens.summary import SummaryScreen
-
+        """The quiz is over: the app shows its summary (and keeps it, for "last summary")."""
         if self._ticker is not None:
             self._ticker.stop()
-        self.app.switch_screen(SummaryScreen(self.run))
+            self._ticker = None
+        if not self.finished:
+            self.finished = True
+            # Straight to the app rather than bubbling through the screen: one hop fewer, so
+            # the summary comes with the key press that ended the quiz.
+            self.app.post_message(QuizFinished(self.run, self))
 
     # -- the interview clock and reloads ---------------------------------------------------
 

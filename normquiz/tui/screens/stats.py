@@ -6,8 +6,6 @@ The figures are ``normquiz.progress.progress_stats``, the same that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -16,9 +14,8 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from normquiz.progress import ProgressStats
-
-if TYPE_CHECKING:
-    from normquiz.tui.app import NormquizApp
+from normquiz.tui.protocol import quiz_host
+from normquiz.tui.widgets.bars import TagBars
 
 HEADLINE_LINES = 3
 
@@ -29,14 +26,12 @@ class StatsScreen(Screen[None]):
     CSS_PATH = "stats.tcss"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
-    app: NormquizApp  # type: ignore[assignment]
-
     def __init__(self) -> None:
         super().__init__()
         self.stats: ProgressStats | None = None
 
     def compose(self) -> ComposeResult:
-        self.stats = stats = self.app.progress_stats()
+        self.stats = stats = quiz_host(self).progress_stats()
         lines = stats.format_text().splitlines()
         yield Static("[b]Stats[/b] · the same figures as `normquiz stats`", id="status")
         with VerticalScroll(id="body"):
@@ -44,7 +39,7 @@ class StatsScreen(Screen[None]):
             with Grid(id="plots"):
                 yield PlotextPlot(id="per-day")
                 yield PlotextPlot(id="forecast")
-                yield PlotextPlot(id="per-tag")
+                yield TagBars(id="per-tag")
             yield Static("\n".join(lines[HEADLINE_LINES:]).strip("\n"), id="tables")
         yield Footer()
 
@@ -52,7 +47,7 @@ class StatsScreen(Screen[None]):
         assert self.stats is not None
         self._plot_days(self.query_one("#per-day", PlotextPlot), self.stats)
         self._plot_forecast(self.query_one("#forecast", PlotextPlot), self.stats)
-        self._plot_tags(self.query_one("#per-tag", PlotextPlot), self.stats)
+        self.query_one("#per-tag", TagBars).show(self.stats.per_tag)
         self.query_one("#body").focus()
 
     @staticmethod
@@ -73,16 +68,3 @@ class StatsScreen(Screen[None]):
         plt = widget.plt
         plt.title("Reviews due, coming days")
         plt.bar([f"{due.day:%a}" for due in stats.due_forecast], [due.count for due in stats.due_forecast])
-
-    @staticmethod
-    def _plot_tags(widget: PlotextPlot, stats: ProgressStats) -> None:
-        plt = widget.plt
-        plt.title("Accuracy per tag (%)")
-        answered = [(tag, value) for tag, value in stats.per_tag.items() if value.answers]
-        if answered:
-            plt.bar([tag for tag, _ in answered], [round(100 * (value.accuracy or 0)) for _, value in answered],
-                    orientation="horizontal")
-        else:
-            plt.text("no answers yet", 0.5, 0.5, alignment="center")
-            plt.xlim(0, 1)
-            plt.ylim(0, 1)

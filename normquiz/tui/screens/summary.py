@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,12 +13,9 @@ from textual.widgets import Button, Footer, Markdown, Static
 from normquiz.study.session import ScoreLine, SessionSummary
 from normquiz.study.quiz_run import QuizRun
 from normquiz.study.request import QuizRequest
+from normquiz.tui.formatting import format_seconds
 from normquiz.tui.messages import QuizRequested
-from normquiz.tui.screens.quiz import format_seconds
 from normquiz.tui.widgets.verdict import verdict_markdown
-
-if TYPE_CHECKING:
-    from normquiz.tui.app import NormquizApp
 
 
 def _percent(line: ScoreLine) -> str:
@@ -43,8 +38,6 @@ class SummaryScreen(Screen[None]):
         Binding("c", "cram", "Cram more"),
         Binding("escape", "home", "Home"),
     ]
-
-    app: NormquizApp  # type: ignore[assignment]
 
     def __init__(self, run: QuizRun) -> None:
         super().__init__()

@@ -15,9 +15,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, SelectionList, TextArea
+from textual.widgets import Input, OptionList, TextArea
 from textual.widgets.option_list import Option
-from textual.widgets.selection_list import Selection
 
 from normquiz.tui.widgets.inline import inline_markdown
 
@@ -58,6 +57,13 @@ class ChoiceAnswer(OptionList):
         if position < self.option_count:
             self.highlighted = position
 
+    def action_select(self) -> None:
+        if self.highlighted is None:
+            # Nothing to select: still say "submitted", so the screen can say what to do.
+            self.post_message(AnswerSubmitted(self))
+        else:
+            super().action_select()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(AnswerSubmitted(self))
@@ -67,25 +73,53 @@ class ChoiceAnswer(OptionList):
         return None if self.highlighted is None else self.values[self.highlighted]
 
 
-class MultiChoiceAnswer(SelectionList[int]):
-    """Any number of choices: space (or the choice's digit) toggles, enter submits."""
+class MultiChoiceAnswer(OptionList):
+    """Any number of choices: space (or the choice's digit) toggles, enter submits.
 
-    BINDINGS = [*_digit_bindings("toggle_at", "Toggle"), Binding("enter", "submit", "Submit")]
+    An OptionList that draws its own tick boxes rather than a SelectionList:
+    SelectionList cuts every option to one line, and its height ignores its tick
+    gutter, so a long last option could hide below the list. Options wrap here.
+    """
+
+    BINDINGS = [*_digit_bindings("toggle_at", "Toggle"), Binding("space", "toggle", "Toggle", show=False),
+                Binding("enter", "submit", "Submit")]
 
     def __init__(self, texts: Sequence[str], values: Sequence[int], *, id: str | None = None) -> None:
-        super().__init__(*[Selection(_numbered(position, text), value)
-                           for position, (text, value) in enumerate(zip(texts, values))], id=id)
+        self.texts = list(texts)
+        self.values = list(values)
+        self.ticked: set[int] = set()  # display positions
+        super().__init__(*[Option(self._prompt(position)) for position in range(len(self.texts))], id=id)
+
+    def _prompt(self, position: int) -> Content:
+        box = ("[x] ", "bold $text-success") if position in self.ticked else ("[ ] ", "$text-muted")
+        return Content.assemble(box, _numbered(position, self.texts[position]))
 
     def action_toggle_at(self, position: int) -> None:
         if position < self.option_count:
             self.highlighted = position
-            self.toggle(self.get_option_at_index(position))
+            self.action_toggle()
+
+    def action_toggle(self) -> None:
+        position = self.highlighted
+        if position is None:
+            return
+        self.ticked ^= {position}
+        self.replace_option_prompt_at_index(position, self._prompt(position))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # a click toggles the choice; enter (bound above) submits
+        self.action_toggle()
 
     def action_submit(self) -> None:
         self.post_message(AnswerSubmitted(self))
 
+    @property
+    def selected(self) -> list[int]:
+        """The written indices of the ticked choices."""
+        return sorted(self.values[position] for position in self.ticked)
+
     def response(self) -> list[int]:
-        return sorted(self.selected)
+        return self.selected
 
 
 class OrderingAnswer(OptionList):

@@ -44,6 +44,7 @@ class PlotView:
     yscale: str = "linear"
     ylim: tuple[float, float] | None = None
     message: str = ""  # shown instead of the axes when there is nothing to plot
+    legend: bool = True  # False: the screen explains the series itself (plotext's legend covers the top left)
 
 
 class LinePlot(PlotextPlot):
@@ -87,7 +88,8 @@ class LinePlot(PlotextPlot):
                 continue
             xs, ys = zip(*points)
             draw = plt.plot if series.lines else plt.scatter
-            draw(list(xs), list(ys), label=series.label, color=self._colour(series.role), marker=series.marker)
+            draw(list(xs), list(ys), label=series.label if view.legend else None, color=self._colour(series.role),
+                 marker=series.marker)
             drawn = True
         if not drawn:
             return Text(view.message or "nothing to plot yet", justify="center")

@@ -1,0 +1,1 @@
+"""Modal dialogs: small questions asked over the current screen."""

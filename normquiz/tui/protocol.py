@@ -1,0 +1,40 @@
+"""What a screen may ask of the app it runs in: the loaded bank, the progress store, the stats.
+
+Screens type the app against :class:`QuizHost`, never against ``NormquizApp``:
+the app module imports the screens, so a screen importing it would close a
+circle, and a screen that can call any of the app's methods is hard to test
+in another app. Navigation goes up as messages (``normquiz.tui.messages``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, cast
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from normquiz.bank import LoadResult
+    from normquiz.progress import ProgressStats, ProgressStore
+    from normquiz.study.quiz_run import QuizRun
+
+
+class QuizHost(Protocol):
+    """The app as the screens see it."""
+
+    bank: LoadResult | None
+    """The question bank, None until it is read (after the first frame)."""
+    store: ProgressStore | None
+    """The progress store, None until it is opened (with the bank)."""
+    last_run: QuizRun | None
+    """The last quiz that reached its summary in this run of the app (its summary can be shown again)."""
+    cursor_blink: bool
+    """Whether text cursors blink (tests turn it off so that snapshots are stable)."""
+
+    def progress_stats(self) -> ProgressStats:
+        """The progress statistics over the loaded bank (needs ``bank`` and ``store``)."""
+        ...
+
+
+def quiz_host(node: DOMNode) -> QuizHost:
+    """The app ``node`` runs in, as a :class:`QuizHost`."""
+    return cast("QuizHost", node.app)

@@ -1,0 +1,182 @@
+"""The learner's flow (issue 11): nothing hidden, nothing lost, one meaning of escape."""
+
+from __future__ import annotations
+
+import pytest
+from textual.geometry import Region
+from textual.widget import Widget
+
+from normquiz.study.request import QuizRequest
+from normquiz.tui.modals.confirm import ConfirmScreen
+from normquiz.tui.screens.home import HomeScreen
+from normquiz.tui.screens.quiz import QuizScreen
+from normquiz.tui.screens.summary import SummaryScreen
+from normquiz.tui.widgets.answers import KeyPointChecklist, MultiChoiceAnswer
+from tests.tui.conftest import answer, current_question, ready, visible_text
+
+
+def widget_text(widget: Widget) -> str:
+    """What ``widget`` draws inside its border, its lines joined with single spaces."""
+    width, height = widget.outer_size
+    lines = widget.render_lines(Region(0, 0, width, height))
+    text = " ".join(line.text for line in lines)
+    return " ".join(text.translate(str.maketrans("", "", "│╭╮╰╯─")).split())
+
+
+def shows_in_full(widget: Widget) -> bool:
+    """Nothing of ``widget`` is scrolled away inside it."""
+    return widget.max_scroll_y == 0 and widget.max_scroll_x == 0
+
+
+def in_view(screen: QuizScreen, widget: Widget) -> bool:
+    """All of ``widget`` lies in the visible part of the quiz body."""
+    body = screen.query_one("#body")
+    return body.scrollable_content_region.contains_region(widget.region)
+
+
+def start(question_ids: tuple[str, ...], **request) -> QuizRequest:
+    return QuizRequest(question_ids=question_ids, seed=1, **request)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24), (60, 20)])
+async def test_multiple_choice_options_wrap_and_are_read_in_full(make_app, size) -> None:
+    app = make_app(start(("ln-properties",)), builtin=True)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        widget = app.screen.query_one(MultiChoiceAnswer)
+        assert shows_in_full(widget)
+        shown = widget_text(widget)
+        assert "…" not in shown
+        for choice in current_question(pilot).choices:
+            assert " ".join(choice.text.split()) in shown, (choice.text, shown)
+
+
+async def test_key_points_wrap_and_the_checklist_is_in_view_and_focused(make_app) -> None:
+    app = make_app(start(("dyn-why-bn-helps-open",)), builtin=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press(*"Smoother loss landscape.", "ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        checklist = screen.query_one(KeyPointChecklist)
+        assert screen.focused is checklist
+        assert in_view(screen, checklist)
+        assert shows_in_full(checklist)
+        shown = widget_text(checklist)
+        for point in current_question(pilot).key_points:
+            assert " ".join(point.split()) in shown
+        # Enter with nothing ticked does not score 0% unseen: it asks first.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.phase == "assessing"
+        assert "No key point ticked" in visible_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.phase == "verdict" and screen.verdict.score == 0
+
+
+async def test_after_a_verdict_the_next_choice_list_has_its_full_height(make_app) -> None:
+    app = make_app(start(("bn-why-eps", "fam-gn-axes")), builtin=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await answer(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.pause()
+        assert current_question(pilot).id == "fam-gn-axes"
+        choices = app.screen.query_one("#answer-input")
+        assert shows_in_full(choices)
+        assert choices.region.height - 2 == choices.virtual_size.height  # inside its border
+
+
+async def test_hints_keep_the_focus_and_enter_with_nothing_picked_says_so(make_app) -> None:
+    app = make_app(start(("t-single", "t-numeric")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.phase == "answering"
+        assert "Pick an answer first" in visible_text(app)
+        choices = screen.focused
+        await pilot.press("h", "h")
+        await pilot.pause()
+        assert screen.focused is choices
+        assert "Hint 2:" in visible_text(app)
+        await answer(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        field = screen.query_one("#answer-input")
+        assert screen.focused is field
+        await pilot.press("tab", "h")  # tab leaves the field, so h is a hint, not a letter
+        await pilot.pause()
+        assert "Hint 1: A scale and a shift." in visible_text(app)
+        assert field.value == ""
+        assert screen.focused is not field
+
+
+async def test_escape_asks_before_ending_a_quiz_with_questions_left(make_app, store) -> None:
+    app = make_app(QuizRequest(levels=("basic",), seed=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        quiz = app.screen
+        await answer(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "2 questions are left" in str(app.screen.query_one("#confirm-detail").render())
+        await pilot.press("escape")  # escape is "back" here too: back to the quiz
+        await pilot.pause()
+        assert app.screen is quiz and quiz.phase == "verdict"
+        await pilot.press("q")  # quitting asks too
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is quiz and app.is_running
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        assert app.screen.summary.overall.asked == 1
+        await pilot.press("escape")  # summary -> home
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        # The summary is not lost: home offers it again.
+        menu = app.screen.query_one("#menu")
+        menu.highlighted = menu.get_option_index("last-summary")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen) and app.screen.summary.overall.asked == 1
+    assert store.attempt_count() == 1
+
+
+async def test_escape_after_the_last_verdict_ends_without_asking(make_app) -> None:
+    app = make_app(start(("t-tf",)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await answer(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+
+
+async def test_the_palette_reopens_the_last_summary(make_app) -> None:
+    app = make_app(start(("t-tf",)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.open_last_summary()
+        await pilot.pause()
+        assert not isinstance(app.screen, SummaryScreen)  # none yet: a notice
+        await answer(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"last summary")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
