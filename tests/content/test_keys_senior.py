@@ -102,7 +102,7 @@ def _plain_deep_network_gradients(depth: int, with_bn: bool) -> list[float]:
 
 
 def test_bn_without_skips_explodes_gradients_at_initialization() -> None:
-    assert question("bn-gradient-explosion-claim")["answer"] is False
+    assert question("bn-explosion-after-first-steps")["answer"] is True  # from the paper's abstract
     assert "exponentially" in correct_texts("bn-yang-gradient-explosion")[0]
     first, _, last = _plain_deep_network_gradients(50, with_bn=True)
     assert first / last > 100  # "more than a hundred times larger"
@@ -299,3 +299,17 @@ def test_every_numeric_key_of_these_files_is_recomputed_somewhere() -> None:
         for item in yaml.safe_load((content / name).read_text(encoding="utf-8"))["questions"]:
             if item["type"] == "numeric":
                 assert item["id"] in checked, f"{name}: {item['id']} has no recomputed key"
+
+
+def test_training_left_in_eval_mode_still_learns_but_freezes_bn_and_dropout() -> None:
+    torch.manual_seed(8)
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.5))
+    model.eval()  # what the buggy loop leaves behind after the first validation
+    before = model[1].running_mean.clone()
+    x = torch.randn(16, 4) + 3.0
+    out = model(x)
+    out.pow(2).mean().backward()  # no error, gradients exist
+    assert model[0].weight.grad is not None and model[0].weight.grad.abs().sum() > 0
+    assert torch.equal(before, model[1].running_mean)  # buffers frozen
+    torch.testing.assert_close(out, model[1](model[0](x)))  # dropout is the identity
+    assert len(correct_texts("hood-forgot-eval-validation")) == 3

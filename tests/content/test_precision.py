@@ -9,7 +9,6 @@ from normquiz.bank.answer_text import answer_precision
 from normquiz.bank.checking import check_answer
 from normquiz.bank.computed import generate
 from normquiz.bank.model import ComputedQuestion, NumericQuestion
-from normquiz.bank.numbers import format_number
 from tests.bank.conftest import make_question
 
 
@@ -55,4 +54,3 @@ def test_wording_of_each_kind_of_tolerance() -> None:
     assert answer_precision(relative) == "Answer to within ±2% of the exact value."
     assert answer_precision(loose) == "Answer to within ±1 (a whole number is enough)."
     assert answer_precision(make_question("true_false", answer=True)) is None
-    assert format_number(0.5) == "0.5"

@@ -29,3 +29,11 @@ def test_spellings_of_the_same_answer(question_id: str, accepted: list[str], ref
         assert check_answer(question, response).correct, (question_id, response)
     for response in refused:
         assert not check_answer(question, response).correct, (question_id, response)
+
+
+def test_frozen_batch_norm_module_name() -> None:
+    question = _questions()["bn-frozen-module-name"]
+    for response in ("FrozenBatchNorm2d", "torchvision.ops.FrozenBatchNorm2d", "frozen batchnorm"):
+        assert check_answer(question, response).correct, response
+    for response in ("BatchNorm2d", "SyncBatchNorm", "nn.BatchNorm2d"):
+        assert not check_answer(question, response).correct, response
