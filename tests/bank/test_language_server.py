@@ -12,7 +12,6 @@ import queue
 import shutil
 import subprocess
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
