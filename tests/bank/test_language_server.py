@@ -12,6 +12,7 @@ import queue
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -114,7 +115,7 @@ SETTINGS = {"validate": True, "hover": True, "completion": True}
 
 
 @pytest.fixture(scope="module")
-def opened(tmp_path_factory: pytest.TempPathFactory) -> tuple[LanguageClient, str, list[str]]:
+def opened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LanguageClient, str, list[str]]]:
     folder = tmp_path_factory.mktemp("editor")
     (folder / SCHEMA_FILE_NAME).write_text(schema_text(), encoding="utf-8")
     path = folder / "mine.yaml"
