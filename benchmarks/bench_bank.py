@@ -12,8 +12,11 @@ alike:
   writing the cache;
 - ``warm cache``: ``load_bank()`` again with the cache the cold case wrote.
 
-The built-in bank is measured the same way (``builtin ...``), since that is
-what the home screen waits for. Each case is timed in one process and its
+The built-in bank is measured the same way, since that is what the home
+screen waits for; and the app itself: from spawning ``normquiz`` (headless)
+to the home screen painted with the bank's counts, on a first start (empty
+cache) and a second one (warm cache), against a bare Textual app's first
+frame (issue 13's goal: a second start at most 1.3x the bare first frame). Each case is timed in one process and its
 peak memory taken in another (tracemalloc slows what it traces): the peak of
 Python allocations during the load (tracemalloc) and the growth of the
 process's peak RSS. Ratios are against ``bare`` of the same round; min, median
@@ -106,6 +109,73 @@ def measure(case: str, folder: str, trace: bool) -> dict[str, float]:
     return {"seconds": seconds, "peak_mib": peak, "rss_mib": rss, "questions": questions}
 
 
+HOME_CHILD = r'''
+import sys, time
+from pathlib import Path
+kind, data_dir = sys.argv[1], sys.argv[2]
+if kind == "bare":
+    from textual.app import App
+    from textual.widgets import Footer, Header, Label
+
+    class Timed(App):
+        def compose(self):
+            yield Header()
+            yield Label("Hello")
+            yield Footer()
+
+        def on_mount(self):
+            self.call_after_refresh(self.painted)
+
+        def painted(self):
+            print(time.time(), flush=True)
+            self.exit()
+
+    options = {}
+else:
+    from normquiz.tui.app import NormquizApp
+
+    class Timed(NormquizApp):
+        def _bank_loaded(self, result, reloaded):  # the home screen gets its counts here
+            super()._bank_loaded(result, reloaded)
+            self.call_after_refresh(self.painted)
+
+        def painted(self):
+            print(time.time(), flush=True)
+            self.exit()
+
+    options = {"data_dir": Path(data_dir)}
+Timed(**options).run(headless=True)
+'''
+HOME_CASES = ("bare first frame", "first start", "second start")
+
+
+def time_home_screen(work: Path, rounds: int) -> dict[str, list[float]]:
+    """Seconds from spawning the process to the painted frame, per case and round."""
+    times: dict[str, list[float]] = {case: [] for case in HOME_CASES}
+    warm = work / "home-cache-warm"
+    for round_index in range(rounds + 1):  # the first round only warms the cache
+        for case in HOME_CASES:
+            cache = warm if case == "second start" else work / f"home-cache-{round_index}"
+            env = {**os.environ, "NORMQUIZ_CACHE_DIR": str(cache)}
+            kind = "bare" if case == "bare first frame" else "app"
+            started = time.time()
+            output = subprocess.run([sys.executable, "-c", HOME_CHILD, kind, str(work / "data")], env=env,
+                                    capture_output=True, text=True, check=True).stdout
+            if round_index:
+                times[case].append(float(output.strip().splitlines()[-1]) - started)
+    return times
+
+
+def report_home_screen(times: dict[str, list[float]]) -> None:
+    bare = times["bare first frame"]
+    print(f"\nnormquiz to the home screen with the bank's counts ({len(bare)} rounds)")
+    for case in HOME_CASES:
+        print(f"  {case:<16} {spread([seconds * 1000 for seconds in times[case]], ' ms', 0)}")
+        if case != "bare first frame":
+            ratios = [seconds / base for seconds, base in zip(times[case], bare)]
+            print(f"  {'':<16} vs bare first frame {spread(ratios, 'x')}")
+
+
 def run_case(case: str, folder: str, cache_dir: Path, *, trace: bool) -> dict[str, float]:
     env = {**os.environ, "NORMQUIZ_CACHE_DIR": str(cache_dir)}
     command = [sys.executable, __file__, "--child", case, folder] + (["--trace"] if trace else [])
@@ -166,8 +236,10 @@ def main() -> None:
             large.append(one_round(str(bank), work, round_index))
             builtin.append(one_round("builtin", work, round_index + args.rounds))
             print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+        home = time_home_screen(work, args.rounds)
     report(f"{args.files} files x {args.per_file} questions", large)
     report("the built-in bank", builtin)
+    report_home_screen(home)
     warm = [figures["warm cache"]["seconds"] for figures in large]
     peak = max(figures["no cache"]["peak_mib"] for figures in large)
     print(f"\ntargets: 10k questions warm {'under' if max(warm) < 1 else 'OVER'} 1 s in every round; "

@@ -138,6 +138,8 @@ def _validate(args: argparse.Namespace) -> int:
     from normquiz.bank.validation import validate_paths
 
     elsewhere = 0
+    if args.alone and not args.paths:
+        raise CommandError("--alone checks the files named: give a PATH", exit_code=2)
     if args.paths:
         missing = [path for path in args.paths if not Path(path).exists()]
         if missing:

@@ -119,6 +119,8 @@ def test_alone_checks_the_file_by_itself(folder: Path, capsys: pytest.CaptureFix
                                               encoding="utf-8")
     assert validate(["validate", "--alone", "mine/dup.yaml"], capsys)[0] == 0
     assert validate(["validate", "mine/dup.yaml"], capsys)[0] == 1
+    assert main(["validate", "--alone"]) == 2
+    assert capsys.readouterr().err == "normquiz validate: error: --alone checks the files named: give a PATH\n"
 
 
 def test_problems_in_other_files_are_counted_but_are_not_the_files_verdict(

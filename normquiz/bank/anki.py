@@ -12,6 +12,7 @@ escaped, so nothing an author writes can become markup or script in Anki.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import random
 from collections.abc import Iterable
@@ -226,11 +227,9 @@ def markdown_inline_html(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    from html import escape
-
-    return _defuse_anki_markup(escape(text))
+    return _defuse_anki_markup(html.escape(text))
 
 
-def _defuse_anki_markup(html: str) -> str:
+def _defuse_anki_markup(markup: str) -> str:
     # Anki reads [sound:...] in a field as a file to play: keep it literal text.
-    return html.replace("[sound:", "&#91;sound:")
+    return markup.replace("[sound:", "&#91;sound:")

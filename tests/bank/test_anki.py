@@ -59,6 +59,8 @@ def read_package(path: Path, work: Path) -> Package:
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working folder of a test that writes a package (genanki: the extra normquiz[anki])."""
+    pytest.importorskip("genanki", reason="genanki is not installed: pip install 'normquiz[anki]'")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NORMQUIZ_CONTENT", raising=False)
     return tmp_path
@@ -178,8 +180,9 @@ def test_exporting_again_gives_the_same_ids_so_a_reimport_updates(folder: Path) 
     assert "Which axis, really?" in two.notes["q-single"].fields["Prompt"]
 
 
-def test_anki_needs_an_output_file_and_genanki(folder: Path, monkeypatch: pytest.MonkeyPatch,
+def test_anki_needs_an_output_file_and_genanki(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
     assert main(["export", "--format", "anki"]) == 2
     assert capsys.readouterr().err == (
         "normquiz export: error: --format anki writes a binary package: name it with -o FILE.apkg\n")
@@ -187,7 +190,7 @@ def test_anki_needs_an_output_file_and_genanki(folder: Path, monkeypatch: pytest
     assert main(["export", "--format", "anki", "-o", "deck.apkg"]) == 2
     assert capsys.readouterr().err == (
         "normquiz export: error: writing an Anki deck needs genanki: pip install 'normquiz[anki]'\n")
-    assert not (folder / "deck.apkg").exists()
+    assert not (tmp_path / "deck.apkg").exists()
 
 
 def test_an_ordering_card_never_shows_the_items_in_the_right_order(folder: Path) -> None:
