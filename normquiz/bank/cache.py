@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from normquiz.bank.loader import PlacedQuestion
+from normquiz.bank.placed import PlacedQuestion
 from normquiz.bank.model import Question
 
 CACHE_ENV = "NORMQUIZ_CACHE_DIR"

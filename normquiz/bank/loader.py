@@ -25,6 +25,7 @@ from normquiz.bank.diagnostics import format_where, problems_from_error
 from normquiz.bank.discovery import display_path, find_question_files
 from normquiz.bank.generator_catalogue import GENERATORS, unknown_placeholders
 from normquiz.bank.model import ComputedQuestion, FileHeader, Question, QuestionBase, QuestionFile
+from normquiz.bank.placed import PlacedQuestion
 from normquiz.bank.problem import Problem
 from normquiz.bank.yamlsource import YamlDocument, YamlSourceError, read_yaml_file
 
@@ -121,17 +122,6 @@ def load_paths(paths: Iterable[str | os.PathLike[str]], *, cache: BankCache | No
         if collecting:
             gc.enable()
     return result
-
-
-@dataclass(frozen=True)
-class PlacedQuestion:
-    """A validated question and where it was written: plain positions, so no parsed document stays alive."""
-
-    question: QuestionBase
-    index: int
-    line: int
-    id_line: int
-    id_column: int
 
 
 def question_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
