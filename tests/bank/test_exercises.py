@@ -113,6 +113,8 @@ WRONG = {
          "over axis 1"),
         ("return gamma * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True, ddof=1) + eps) + beta",
          "ddof=1"),
+        ("y = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps)\n"
+         "return y * gamma[:, None] + beta[:, None]", "applied per example"),
     ],
     "ln-backward": [
         ("m = x.mean(1, keepdims=True)\nr = 1 / np.sqrt(x.var(1, keepdims=True) + eps)\nxh = (x - m) * r\n"

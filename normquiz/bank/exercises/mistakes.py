@@ -61,6 +61,10 @@ def affine_variants(xhat: np.ndarray, gamma: np.ndarray, beta: np.ndarray, shape
         (xhat * beta + gamma, "gamma and beta are swapped: the output is gamma * xhat + beta"),
     ]
     flat_gamma, flat_beta = gamma.ravel(), beta.ravel()
+    if shape_like.ndim == 2 and shape_like.shape[0] == flat_gamma.size:
+        variants.append((xhat * flat_gamma[:, None] + flat_beta[:, None],
+                         "gamma and beta were applied per example (along axis 0): they hold one value per "
+                         "feature, along the last axis"))
     if shape_like.ndim > 2 and shape_like.shape[-1] == flat_gamma.size:
         variants.append((xhat * flat_gamma + flat_beta,
                          "gamma and beta were applied along the last axis: they are per channel (axis 1), "
