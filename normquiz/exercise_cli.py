@@ -87,6 +87,6 @@ def run_check_command(args: argparse.Namespace) -> int:
     text = report.text()
     print(text or "no checks ran")
     passed = sum(1 for line in report.lines if line.passed)
-    print(f"\n{question.id}: {'all checks pass' if report.passed else 'not yet'} "
-          f"({passed} of {len(report.lines)} passed)")
+    tally = f"{passed} of {len(report.lines)} passed" if report.lines else "the checks could not run"
+    print(f"\n{question.id}: {'all checks pass' if report.passed else 'not yet'} ({tally})")
     return 0 if report.passed else 1
