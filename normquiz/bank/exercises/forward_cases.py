@@ -13,6 +13,7 @@ import numpy as np
 from normquiz import core
 from normquiz.bank.exercises import mistakes as wrong
 from normquiz.bank.exercises.cases import (
+    EXACT,
     SINGLE,
     Check,
     ExerciseChecks,
@@ -38,18 +39,22 @@ def _affine(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray
     return rng.normal(1.0, 0.5, size), rng.normal(0.0, 0.5, size)
 
 
-def _inputs(rng, shapes, *, offset_shape, std=1.5):
+def _inputs(rng, shapes, *, offset_shape):
     """(x, eps, label) for each float64 shape, a small-variance one and the float32 offset one."""
-    cases = [(normal(rng, shape, mean=0.5, std=std), 1e-5, "") for shape in shapes]
+    cases = [(normal(rng, shape, mean=0.5, std=1.5), 1e-5, "") for shape in shapes]
     cases.append((normal(rng, shapes[0], mean=-0.2, std=0.02), 1e-3, "small variance, eps 1e-3"))
     cases.append((normal(rng, offset_shape, mean=OFFSET, dtype=np.float32), 1e-5, ""))
     return cases
 
 
-def _check(x, args, expected, variants, eps_label, *, compared=None):
+def _check(x, args, expected, variants, eps_label):
     offset = OFFSET if x.dtype == np.float32 else 0.0
     return Check(describe(x, offset=offset, extra=eps_label), args, (expected,), mistakes(0, variants),
-                 SINGLE if x.dtype == np.float32 else (1e-7, 1e-9), compared=compared, offset=offset)
+                 _tolerance(x), offset=offset)
+
+
+def _tolerance(x: np.ndarray) -> tuple[float, float]:
+    return SINGLE if x.dtype == np.float32 else EXACT
 
 
 def _standard(x, axes, eps, unit, *, gamma, beta, wrong_axes):
@@ -76,7 +81,7 @@ def bn_forward(rng: np.random.Generator) -> ExerciseChecks:
         expected = core.batch_norm(x, weight=gamma, bias=beta, training=True, eps=eps)
         variants = _standard(x, 0, eps, "feature", gamma=gamma, beta=beta, wrong_axes=[(1, BN_AS_LN)])
         checks.append(_check(x, (x, gamma, beta, eps), expected, variants, label))
-    pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
+    pair = _row_pair(lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
     x = rng.normal(size=(2048, 256))
     gamma, beta = _affine(rng, 256)
     timing = Timing((x, gamma, beta, 1e-5), "batch_norm", (x,),
@@ -84,7 +89,7 @@ def bn_forward(rng: np.random.Generator) -> ExerciseChecks:
     return ExerciseChecks(tuple(checks), pair, timing)
 
 
-def _row_pair(rng, make_args):
+def _row_pair(make_args):
     """The (small, larger) argument pair of a row-wise exercise: (4, 3) and (64, 24) inputs."""
     return make_args((4, 3)), make_args((64, 24))
 
@@ -138,7 +143,7 @@ def ln_forward(rng: np.random.Generator) -> ExerciseChecks:
                              "the per-row mean and variance lost their axis (keepdims=False), so they "
                              "broadcast along the rows: use keepdims=True (shape (N, 1))"))
         checks.append(_check(x, (x, gamma, beta, eps), expected, variants, label))
-    pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
+    pair = _row_pair(lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
     x = rng.normal(size=(2048, 256))
     gamma, beta = _affine(rng, 256)
     timing = Timing((x, gamma, beta, 1e-5), "layer_norm", (x, 256, gamma, beta, 1e-5))
@@ -234,8 +239,8 @@ def rms_forward(rng: np.random.Generator) -> ExerciseChecks:
         ]
         checks.append(Check(describe(x, extra=label), (x, weight, eps),
                             (expected,), mistakes(0, variants),
-                            SINGLE if x.dtype == np.float32 else (1e-7, 1e-9)))
-    pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), rng.normal(size=shape[-1]), 1e-6))
+                            _tolerance(x)))
+    pair = _row_pair(lambda shape: (rng.normal(size=shape), rng.normal(size=shape[-1]), 1e-6))
     x = rng.normal(size=(2048, 256))
     weight = rng.normal(size=256)
     timing = Timing((x, weight, 1e-6), "rms_norm", (x, 256, weight, 1e-6))
@@ -286,7 +291,7 @@ def masked_bn(rng: np.random.Generator) -> ExerciseChecks:
         offset = OFFSET if x.dtype == np.float32 else 0.0
         label = describe(x, offset=offset, extra=f"{count} real tokens of {mask.size}")
         checks.append(Check(label, (x, mask, gamma, beta, eps), (expected,), mistakes(0, variants),
-                            SINGLE if offset else (1e-7, 1e-9), compared=mask, offset=offset))
+                            _tolerance(x), compared=mask, offset=offset))
     pair = []
     for shape in ((2, 3, 2), (8, 12, 10)):
         x, mask = _padded(rng, shape)
