@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from normquiz.bank.model import CodeQuestion
 
 
-def add_exercise_parsers(commands: argparse._SubParsersAction, content: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_exercise_parsers(commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+                         content: argparse.ArgumentParser) -> None:
+    """Register ``exercise`` and ``check``; ``content`` is the parent parser with ``--content``."""
     exercise = commands.add_parser(
         "exercise", parents=[content], help="open a coding exercise in the app",
         description="Open a coding exercise: write the function, run the checks, see the reference.")

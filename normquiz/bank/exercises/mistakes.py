@@ -2,7 +2,9 @@
 
 Each helper is a deliberately wrong formula (wrong axes, unbiased variance,
 eps outside the square root, no re-centring...), used only to recognize a
-mistake by comparison; the right answers always come from ``normquiz.core``.
+mistake by comparison. The right answers always come from ``normquiz.core``,
+and so do the mistakes that are another normalization (layer norm written for
+batch norm...): those are computed with the core in the ``*_cases`` modules.
 """
 
 from __future__ import annotations

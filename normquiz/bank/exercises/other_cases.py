@@ -6,7 +6,17 @@ import numpy as np
 
 from normquiz import core
 from normquiz.bank.exercises import mistakes as wrong
-from normquiz.bank.exercises.cases import EXACT, SINGLE, Check, ExerciseChecks, Timing, builder, describe, mistakes, normal
+from normquiz.bank.exercises.cases import (
+    EXACT,
+    SINGLE,
+    Check,
+    ExerciseChecks,
+    Timing,
+    builder,
+    describe,
+    mistakes,
+    normal,
+)
 
 MOMENTUM_FLIPPED = ("momentum weights the old value: in PyTorch momentum is the weight of the new batch, "
                     "running = (1 - momentum) * running + momentum * batch_statistic")
@@ -98,8 +108,10 @@ def bn_fold(rng: np.random.Generator) -> ExerciseChecks:
         weight, bias, gamma, beta, running_mean, running_var = _fold_args(rng, *shape)
         expected = core.fold_batch_norm(weight, bias, running_mean, running_var, gamma, beta, eps)
         scale = gamma / np.sqrt(running_var + eps)
-        variants = [(0, weight * scale[None, :], "W was scaled along its columns: row o of W (shape (out, in)) "
-                                                 "feeds output o, so scale rows, W * s[:, None]")] if shape[0] == shape[1] else []
+        variants = []
+        if shape[0] == shape[1]:  # else W * s fails to broadcast: a crash, diagnosed as such
+            variants.append((0, weight * scale[None, :], "W was scaled along its columns: row o of W (shape "
+                                                         "(out, in)) feeds output o, so scale rows, W * s[:, None]"))
         variants += [
             (0, weight * (gamma / (running_var + eps))[:, None],
              "the scale forgot the square root: s = gamma / sqrt(running_var + eps)"),
