@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from normquiz.bank.model import CodeQuestion
 
 
-def add_exercise_parsers(commands: argparse._SubParsersAction, content: argparse.ArgumentParser,  # type: ignore[type-arg]
-                         run_app: Callable[[argparse.Namespace, Any], int]) -> None:
-    """Register ``exercise`` and ``check``; ``run_app(args, start)`` opens the app (the CLI's own)."""
+def add_exercise_parsers(commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+                         content: argparse.ArgumentParser, run_app: Callable[[argparse.Namespace, Any], int]) -> None:
+    """Register ``exercise`` and ``check``; ``content`` is the parent parser with ``--content``,
+    ``run_app(args, start)`` opens the app (the CLI's own)."""
     exercise = commands.add_parser(
         "exercise", parents=[content], help="open a coding exercise in the app",
         description="Open a coding exercise: write the function, run the checks, see the reference.")
@@ -90,6 +91,6 @@ def run_check_command(args: argparse.Namespace) -> int:
     text = report.text()
     print(text or "no checks ran")
     passed = sum(1 for line in report.lines if line.passed)
-    print(f"\n{question.id}: {'all checks pass' if report.passed else 'not yet'} "
-          f"({passed} of {len(report.lines)} passed)")
+    tally = f"{passed} of {len(report.lines)} passed" if report.lines else "the checks could not run"
+    print(f"\n{question.id}: {'all checks pass' if report.passed else 'not yet'} ({tally})")
     return 0 if report.passed else 1

@@ -48,6 +48,13 @@ def test_usage_errors_exit_2(folder: Path, capsys: pytest.CaptureFixture[str], a
     assert capsys.readouterr().err.startswith(message)
 
 
+def test_check_of_a_file_that_does_not_parse(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / "broken.py").write_text("def layernorm_forward(x, gamma, beta, eps=1e-5):\n    return (x\n")
+    assert main(["check", "broken.py", "--exercise", "ln-forward"]) == 1
+    assert capsys.readouterr().out == ("Syntax error at line 2: '(' was never closed\n\n"
+                                       "ln-forward: not yet (the checks could not run)\n")
+
+
 def test_check_without_exercise_is_a_usage_error(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "good.py"])

@@ -140,7 +140,7 @@ def _write_job(job_dir: Path, spec: ExerciseSpec, checks: ExerciseChecks, source
 
 
 def decode_value(value: Any) -> Returned:
-    """One returned value from the child's JSON, checked: a numeric array whose bytes fit its shape, or a description."""
+    """One value from the child's JSON: a numeric array whose bytes fit its shape, or a description."""
     if not isinstance(value, dict):
         return Returned(None, "value", "an unreadable value")
     if value.get("kind") != "array":

@@ -69,6 +69,7 @@ WRONG = {
         ("return gamma * (x - x.mean(0)) / (x.std(0) + eps) + beta", "outside the square root"),
         ("return beta * (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + gamma", "swapped"),
         ("return (x - x.mean(0)) / np.sqrt(x.var(0) + eps)", "gamma and beta are missing"),
+        ("return x", "out is x itself, unchanged"),
         (ONE_PASS_VAR + "return gamma * (x - m) / np.sqrt(v + eps) + beta", "common offset of 2000"),
         ("x -= x.mean(0)\nreturn gamma * x / np.sqrt((x * x).mean(0) + eps) + beta", "x modified in place"),
     ],
@@ -113,6 +114,8 @@ WRONG = {
          "over axis 1"),
         ("return gamma * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True, ddof=1) + eps) + beta",
          "ddof=1"),
+        ("y = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps)\n"
+         "return y * gamma[:, None] + beta[:, None]", "applied per example"),
     ],
     "ln-backward": [
         ("m = x.mean(1, keepdims=True)\nr = 1 / np.sqrt(x.var(1, keepdims=True) + eps)\nxh = (x - m) * r\n"

@@ -61,7 +61,8 @@ def _tolerance(x):
 def _affine_grad_mistakes(dout, x, xhat, names=("dgamma", "dbeta")):
     gamma_name, beta_name = names
     return [
-        (1, dout.sum(axis=0), f"{gamma_name} is sum(dout): that is {beta_name}; {gamma_name} = sum(dout * xhat, axis=0)"),
+        (1, dout.sum(axis=0),
+         f"{gamma_name} is sum(dout): that is {beta_name}; {gamma_name} = sum(dout * xhat, axis=0)"),
         (1, (dout * x).sum(axis=0), f"{gamma_name} multiplies dout by x: use the normalized xhat, "
                                     f"{gamma_name} = sum(dout * xhat, axis=0)"),
         (2, (dout * xhat).sum(axis=0), f"{beta_name} is sum(dout * xhat): that is {gamma_name}; "

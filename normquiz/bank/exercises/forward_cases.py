@@ -13,6 +13,7 @@ import numpy as np
 from normquiz import core
 from normquiz.bank.exercises import mistakes as wrong
 from normquiz.bank.exercises.cases import (
+    EXACT,
     SINGLE,
     Check,
     ExerciseChecks,
@@ -38,23 +39,31 @@ def _affine(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray
     return rng.normal(1.0, 0.5, size), rng.normal(0.0, 0.5, size)
 
 
-def _inputs(rng, shapes, *, offset_shape, std=1.5):
+def _inputs(rng, shapes, *, offset_shape):
     """(x, eps, label) for each float64 shape, a small-variance one and the float32 offset one."""
-    cases = [(normal(rng, shape, mean=0.5, std=std), 1e-5, "") for shape in shapes]
+    cases = [(normal(rng, shape, mean=0.5, std=1.5), 1e-5, "") for shape in shapes]
     cases.append((normal(rng, shapes[0], mean=-0.2, std=0.02), 1e-3, "small variance, eps 1e-3"))
     cases.append((normal(rng, offset_shape, mean=OFFSET, dtype=np.float32), 1e-5, ""))
     return cases
 
 
-def _check(x, args, expected, variants, eps_label, *, compared=None):
+def _check(x, args, expected, variants, eps_label):
     offset = OFFSET if x.dtype == np.float32 else 0.0
     return Check(describe(x, offset=offset, extra=eps_label), args, (expected,), mistakes(0, variants),
-                 SINGLE if x.dtype == np.float32 else (1e-7, 1e-9), compared=compared, offset=offset)
+                 _tolerance(x), offset=offset)
 
 
-def _standard(x, axes, eps, unit, *, gamma, beta, wrong_axes):
-    """The mistakes every mean/variance normalization can make, with the affine step applied."""
-    variants = [(wrong.standardize(x, axes_, eps) * gamma + beta, sentence) for axes_, sentence in wrong_axes]
+def _tolerance(x: np.ndarray) -> tuple[float, float]:
+    return SINGLE if x.dtype == np.float32 else EXACT
+
+
+def _standard(x, axes, eps, unit, *, gamma, beta, other_layers):
+    """The mistakes every mean/variance normalization can make, with the affine step applied.
+
+    ``other_layers``: ``(normalized x, sentence)`` for the other normalizations
+    the learner may have written instead, computed with the core where it has them.
+    """
+    variants = [(xhat * gamma + beta, sentence) for xhat, sentence in other_layers]
     axes_text = "axis " + str(axes) if isinstance(axes, int) else "axes " + str(axes)
     variants += [
         (wrong.standardize(x, None, eps) * gamma + beta, WHOLE.format(unit=unit, axes=axes_text)),
@@ -74,9 +83,10 @@ def bn_forward(rng: np.random.Generator) -> ExerciseChecks:
     for x, eps, label in _inputs(rng, [(8, 5), (16, 3)], offset_shape=(64, 4)):
         gamma, beta = (p.astype(x.dtype) for p in _affine(rng, x.shape[1]))
         expected = core.batch_norm(x, weight=gamma, bias=beta, training=True, eps=eps)
-        variants = _standard(x, 0, eps, "feature", gamma=gamma, beta=beta, wrong_axes=[(1, BN_AS_LN)])
+        variants = _standard(x, 0, eps, "feature", gamma=gamma, beta=beta,
+                             other_layers=[(core.layer_norm(x, x.shape[1], eps=eps), BN_AS_LN)])
         checks.append(_check(x, (x, gamma, beta, eps), expected, variants, label))
-    pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
+    pair = _row_pair(lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
     x = rng.normal(size=(2048, 256))
     gamma, beta = _affine(rng, 256)
     timing = Timing((x, gamma, beta, 1e-5), "batch_norm", (x,),
@@ -84,7 +94,7 @@ def bn_forward(rng: np.random.Generator) -> ExerciseChecks:
     return ExerciseChecks(tuple(checks), pair, timing)
 
 
-def _row_pair(rng, make_args):
+def _row_pair(make_args):
     """The (small, larger) argument pair of a row-wise exercise: (4, 3) and (64, 24) inputs."""
     return make_args((4, 3)), make_args((64, 24))
 
@@ -96,13 +106,16 @@ def bn2d_forward(rng: np.random.Generator) -> ExerciseChecks:
         gamma, beta = (p.astype(x.dtype) for p in _affine(rng, x.shape[1]))
         g, b = wrong.per_channel(gamma, 4), wrong.per_channel(beta, 4)
         expected = core.batch_norm(x, weight=gamma, bias=beta, training=True, eps=eps)
-        variants = _standard(x, (0, 2, 3), eps, "channel", gamma=g, beta=b, wrong_axes=[
-            ((2, 3), "each channel of each example was normalized on its own: that is instance norm; "
-                     "spatial batch norm reduces over axes (0, 2, 3)"),
-            ((1, 2, 3), "each example was normalized over all its values: that is layer norm; spatial "
-                        "batch norm reduces over axes (0, 2, 3), one statistic per channel"),
-            (0, "each pixel got its own statistics (you reduced over axis 0 only): spatial batch norm "
-                "shares one mean and variance per channel over N, H and W, axes (0, 2, 3)"),
+        variants = _standard(x, (0, 2, 3), eps, "channel", gamma=g, beta=b, other_layers=[
+            (core.instance_norm(x, eps=eps),
+             "each channel of each example was normalized on its own: that is instance norm; "
+             "spatial batch norm reduces over axes (0, 2, 3)"),
+            (core.group_norm(x, 1, eps=eps),
+             "each example was normalized over all its values: that is layer norm; spatial "
+             "batch norm reduces over axes (0, 2, 3), one statistic per channel"),
+            (wrong.standardize(x, 0, eps),
+             "each pixel got its own statistics (you reduced over axis 0 only): spatial batch norm "
+             "shares one mean and variance per channel over N, H and W, axes (0, 2, 3)"),
         ])
         columns = wrong.standardize(x.reshape(-1, x.shape[1]), 0, eps).reshape(x.shape)
         variants.append((columns * g + b, "x was reshaped to (-1, C) without moving the channels last, so "
@@ -128,17 +141,18 @@ def ln_forward(rng: np.random.Generator) -> ExerciseChecks:
     for x, eps, label in _inputs(rng, [(6, 5), (5, 5), (2, 3, 4)], offset_shape=(16, 32)):
         gamma, beta = (p.astype(x.dtype) for p in _affine(rng, x.shape[-1]))
         expected = core.layer_norm(x, x.shape[-1], gamma, beta, eps)
-        wrong_axes = [(0, LN_AS_BN)]
+        other_layers = [(wrong.standardize(x, 0, eps), LN_AS_BN)]
         if x.ndim == 3:
-            wrong_axes.append((1, "the statistics were taken over axis 1: for x (..., D) reduce over the "
+            other_layers.append((wrong.standardize(x, 1, eps),
+                                 "the statistics were taken over axis 1: for x (..., D) reduce over the "
                                   "last axis (axis=-1), whatever the number of leading axes"))
-        variants = _standard(x, -1, eps, "example", gamma=gamma, beta=beta, wrong_axes=wrong_axes)
+        variants = _standard(x, -1, eps, "example", gamma=gamma, beta=beta, other_layers=other_layers)
         if x.ndim == 2 and x.shape[0] == x.shape[1]:
             variants.append((wrong.without_keepdims(x, eps) * gamma + beta,
                              "the per-row mean and variance lost their axis (keepdims=False), so they "
                              "broadcast along the rows: use keepdims=True (shape (N, 1))"))
         checks.append(_check(x, (x, gamma, beta, eps), expected, variants, label))
-    pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
+    pair = _row_pair(lambda shape: (rng.normal(size=shape), *_affine(rng, shape[-1]), 1e-5))
     x = rng.normal(size=(2048, 256))
     gamma, beta = _affine(rng, 256)
     timing = Timing((x, gamma, beta, 1e-5), "layer_norm", (x, 256, gamma, beta, 1e-5))
@@ -168,9 +182,9 @@ def gn_forward(rng: np.random.Generator) -> ExerciseChecks:
             (_grouped(x, groups, eps, interleaved=True) * g + b,
              "channel c went into group c % G: the groups are runs of consecutive channels, so reshape "
              "to (N, G, C // G, H, W)"),
-            (wrong.standardize(x, (2, 3), eps) * g + b,
+            (core.instance_norm(x, eps=eps) * g + b,
              "each channel was normalized on its own: that is instance norm (G = C)"),
-            (wrong.standardize(x, (1, 2, 3), eps) * g + b,
+            (core.group_norm(x, 1, eps=eps) * g + b,
              "each example was normalized over all its channels: that is layer norm (G = 1)"),
             (_grouped(x, groups, eps, ddof=1) * g + b, DDOF),
             (_grouped(x, groups, eps, eps_outside=True) * g + b, EPS_OUTSIDE),
@@ -192,9 +206,9 @@ def in_forward(rng: np.random.Generator) -> ExerciseChecks:
     for x, eps, label in _inputs(rng, [(2, 3, 4, 5), (3, 2, 3, 3)], offset_shape=(2, 3, 8, 8)):
         expected = core.instance_norm(x, eps=eps)
         variants = [
-            (wrong.standardize(x, (1, 2, 3), eps), "each example was normalized over all its channels: "
+            (core.group_norm(x, 1, eps=eps), "each example was normalized over all its channels: "
                                                    "that is layer norm; instance norm reduces over (2, 3)"),
-            (wrong.standardize(x, (0, 2, 3), eps), "the statistics run over the batch: that is batch norm; "
+            (core.batch_norm(x, training=True, eps=eps), "the statistics run over the batch: that is batch norm; "
                                                    "instance norm reduces each (example, channel) over (2, 3)"),
             (wrong.standardize(x, 3, eps), "each row of each image was normalized on its own: reduce over "
                                            "both spatial axes, (2, 3)"),
@@ -220,7 +234,7 @@ def rms_forward(rng: np.random.Generator) -> ExerciseChecks:
         x64 = x.astype(np.float64)
         mean_square = np.mean(x64 * x64, axis=-1, keepdims=True)
         variants = [
-            (wrong.standardize(x, -1, eps) * weight, "you subtracted the mean: RMS norm does not re-centre, "
+            (core.layer_norm(x, x.shape[-1], weight, eps=eps), "you subtracted the mean: RMS norm does not re-centre, "
                                                      "it divides x by sqrt(mean(x^2) + eps)"),
             (x64 / np.sqrt(x64.var(axis=-1, keepdims=True) + eps) * weight,
              "you divided by the standard deviation: RMS norm uses the root mean square, sqrt(mean(x^2) + eps)"),
@@ -234,8 +248,8 @@ def rms_forward(rng: np.random.Generator) -> ExerciseChecks:
         ]
         checks.append(Check(describe(x, extra=label), (x, weight, eps),
                             (expected,), mistakes(0, variants),
-                            SINGLE if x.dtype == np.float32 else (1e-7, 1e-9)))
-    pair = _row_pair(rng, lambda shape: (rng.normal(size=shape), rng.normal(size=shape[-1]), 1e-6))
+                            _tolerance(x)))
+    pair = _row_pair(lambda shape: (rng.normal(size=shape), rng.normal(size=shape[-1]), 1e-6))
     x = rng.normal(size=(2048, 256))
     weight = rng.normal(size=256)
     timing = Timing((x, weight, 1e-6), "rms_norm", (x, 256, weight, 1e-6))
@@ -278,7 +292,7 @@ def masked_bn(rng: np.random.Generator) -> ExerciseChecks:
             ((x - mean) / np.sqrt(real.var(axis=0, ddof=1) + eps) * gamma + beta,
              DDOF.replace("n - 1", f"{count} - 1")),
             ((x - mean) / (np.sqrt(real.var(axis=0)) + eps) * gamma + beta, EPS_OUTSIDE),
-            (wrong.standardize(x, -1, eps) * gamma + beta,
+            (core.layer_norm(x, x.shape[-1], gamma, beta, eps),
              "each token was normalized over its features: that is layer norm; masked batch norm takes "
              "one statistic per feature over the real tokens of the batch"),
             *wrong.affine_variants(xhat, gamma, beta, x[:, :, :0]),
@@ -286,7 +300,7 @@ def masked_bn(rng: np.random.Generator) -> ExerciseChecks:
         offset = OFFSET if x.dtype == np.float32 else 0.0
         label = describe(x, offset=offset, extra=f"{count} real tokens of {mask.size}")
         checks.append(Check(label, (x, mask, gamma, beta, eps), (expected,), mistakes(0, variants),
-                            SINGLE if offset else (1e-7, 1e-9), compared=mask, offset=offset))
+                            _tolerance(x), compared=mask, offset=offset))
     pair = []
     for shape in ((2, 3, 2), (8, 12, 10)):
         x, mask = _padded(rng, shape)

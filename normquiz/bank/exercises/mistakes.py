@@ -2,7 +2,9 @@
 
 Each helper is a deliberately wrong formula (wrong axes, unbiased variance,
 eps outside the square root, no re-centring...), used only to recognize a
-mistake by comparison; the right answers always come from ``normquiz.core``.
+mistake by comparison. The right answers always come from ``normquiz.core``,
+and so do the mistakes that are another normalization (layer norm written for
+batch norm...): those are computed with the core in the ``*_cases`` modules.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def affine_variants(xhat: np.ndarray, gamma: np.ndarray, beta: np.ndarray, shape
         (xhat * beta + gamma, "gamma and beta are swapped: the output is gamma * xhat + beta"),
     ]
     flat_gamma, flat_beta = gamma.ravel(), beta.ravel()
+    if shape_like.ndim == 2 and shape_like.shape[0] == flat_gamma.size:
+        variants.append((xhat * flat_gamma[:, None] + flat_beta[:, None],
+                         "gamma and beta were applied per example (along axis 0): they hold one value per "
+                         "feature, along the last axis"))
     if shape_like.ndim > 2 and shape_like.shape[-1] == flat_gamma.size:
         variants.append((xhat * flat_gamma + flat_beta,
                          "gamma and beta were applied along the last axis: they are per channel (axis 1), "

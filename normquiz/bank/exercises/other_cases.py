@@ -6,7 +6,17 @@ import numpy as np
 
 from normquiz import core
 from normquiz.bank.exercises import mistakes as wrong
-from normquiz.bank.exercises.cases import SINGLE, Check, ExerciseChecks, Timing, builder, describe, mistakes, normal
+from normquiz.bank.exercises.cases import (
+    EXACT,
+    SINGLE,
+    Check,
+    ExerciseChecks,
+    Timing,
+    builder,
+    describe,
+    mistakes,
+    normal,
+)
 
 MOMENTUM_FLIPPED = ("momentum weights the old value: in PyTorch momentum is the weight of the new batch, "
                     "running = (1 - momentum) * running + momentum * batch_statistic")
@@ -36,7 +46,7 @@ def bn_running_update(rng: np.random.Generator) -> ExerciseChecks:
         ]
         checks.append(Check(describe(x, extra=f"momentum {momentum:g}"), (x, running_mean, running_var, momentum),
                             (mean, var), tuple(m for o, v, s in variants for m in mistakes(o, [(v, s)])),
-                            SINGLE if dtype == np.float32 else (1e-7, 1e-9), protected=(0,)))
+                            SINGLE if dtype == np.float32 else EXACT, protected=(0,)))
     pair = tuple((rng.normal(size=shape), np.zeros(shape[1]), np.ones(shape[1]), 0.1) for shape in ((4, 3), (64, 24)))
     x = rng.normal(size=(2048, 256))
     timing = Timing((x, np.zeros(256), np.ones(256), 0.1), "batch_norm", (x, np.zeros(256), np.ones(256)),
@@ -76,7 +86,7 @@ def bn_eval(rng: np.random.Generator) -> ExerciseChecks:
                                 "running_mean and running_var, so an example's output does not depend on the batch"))
         label = describe(x, extra="one example" if shape[0] == 1 else (f"eps {eps:g}" if eps != 1e-5 else ""))
         checks.append(Check(label, (x, gamma, beta, running_mean, running_var, eps), (expected,),
-                            mistakes(0, variants), SINGLE if dtype == np.float32 else (1e-7, 1e-9)))
+                            mistakes(0, variants), SINGLE if dtype == np.float32 else EXACT))
     pair = tuple((*_eval_args(rng, shape), 1e-5) for shape in ((4, 3), (64, 24)))
     args = _eval_args(rng, (2048, 256))
     x, gamma, beta, running_mean, running_var = args
@@ -98,8 +108,10 @@ def bn_fold(rng: np.random.Generator) -> ExerciseChecks:
         weight, bias, gamma, beta, running_mean, running_var = _fold_args(rng, *shape)
         expected = core.fold_batch_norm(weight, bias, running_mean, running_var, gamma, beta, eps)
         scale = gamma / np.sqrt(running_var + eps)
-        variants = [(0, weight * scale[None, :], "W was scaled along its columns: row o of W (shape (out, in)) "
-                                                 "feeds output o, so scale rows, W * s[:, None]")] if shape[0] == shape[1] else []
+        variants = []
+        if shape[0] == shape[1]:  # else W * s fails to broadcast: a crash, diagnosed as such
+            variants.append((0, weight * scale[None, :], "W was scaled along its columns: row o of W (shape "
+                                                         "(out, in)) feeds output o, so scale rows, W * s[:, None]"))
         variants += [
             (0, weight * (gamma / (running_var + eps))[:, None],
              "the scale forgot the square root: s = gamma / sqrt(running_var + eps)"),
