@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from normquiz.bank.exercises.cases import ExerciseChecks, build_checks, describe
+from normquiz.bank.exercises.cases import ExerciseChecks, describe
+from normquiz.bank.exercises.checks import build_checks
 from normquiz.bank.exercises.catalogue import EXERCISES, ExerciseSpec
 from normquiz.bank.exercises.diagnosis import (
     LOOP_LINES,

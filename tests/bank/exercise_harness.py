@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from normquiz.bank.exercises.cases import build_checks
+from normquiz.bank.exercises.checks import build_checks
 from normquiz.bank.exercises.catalogue import EXERCISES
 from normquiz.bank.exercises.diagnosis import CheckLine, diagnose
 from normquiz.study import exercise_child

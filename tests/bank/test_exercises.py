@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from normquiz.bank import load_paths
-from normquiz.bank.exercises.cases import registered
+from normquiz.bank.exercises.checks import registered
 from normquiz.bank.exercises.catalogue import EXERCISES
 from normquiz.bank.model import CodeQuestion
 from normquiz.paths import builtin_content_dir

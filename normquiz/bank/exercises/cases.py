@@ -87,23 +87,6 @@ def builder(name: str) -> Callable[[Builder], Builder]:
     return register
 
 
-def _register_all() -> None:
-    # Imported for their @builder side effect; here rather than at the top, as they import this module.
-    from normquiz.bank.exercises import backward_cases, forward_cases, other_cases  # noqa: F401
-
-
-def build_checks(name: str, seed: int = 0) -> ExerciseChecks:
-    """The checks of exercise ``name`` on inputs drawn from ``seed``."""
-    _register_all()
-    return _BUILDERS[name](np.random.default_rng(seed))
-
-
-def registered() -> tuple[str, ...]:
-    """The exercise names that have checks."""
-    _register_all()
-    return tuple(_BUILDERS)
-
-
 def describe(x: np.ndarray, *, offset: float = 0.0, extra: str = "") -> str:
     """What a check tried, for its line: ``x (8, 5) float32, offset 2000``."""
     parts = [f"x {tuple(x.shape)} {x.dtype}"]
