@@ -622,3 +622,11 @@ def test_ordering_questions_follow_the_data_flow():
         "Multiply the attention output by the gate": ({"attended"}, {"gated"}),
         "Add the gated output": ({"gated"}, {"output"}),
     })
+
+
+def test_every_numeric_key_of_these_files_is_recomputed_somewhere():
+    """A numeric question added to these files without a key test fails here."""
+    sources = "".join(path.read_text(encoding="utf-8") for path in Path(__file__).parent.glob("test_*.py"))
+    numeric = {qid for qid, q in questions().items() if q["type"] == "numeric"}
+    unchecked = sorted(qid for qid in numeric if f'"{qid}"' not in sources)
+    assert unchecked == []
