@@ -630,3 +630,25 @@ def test_every_numeric_key_of_these_files_is_recomputed_somewhere():
     numeric = {qid for qid, q in questions().items() if q["type"] == "numeric"}
     unchecked = sorted(qid for qid in numeric if f'"{qid}"' not in sources)
     assert unchecked == []
+
+
+def test_nf_resnet_scaled_branches_and_mean_shift():
+    generator = rng()
+    width, alpha = 256, 0.2
+    h = generator.standard_normal((4096, width))
+    expected_var = 1.0
+    for _ in range(10):
+        beta = math.sqrt(expected_var)
+        w = generator.standard_normal((width, width)) / math.sqrt(width)
+        branch = (h / beta) @ w  # a unit-scale input and a variance-preserving branch
+        h = h + alpha * branch
+        expected_var += alpha**2  # the "known, controlled" growth
+    assert h.var() == pytest.approx(expected_var, rel=0.05)
+    # Mean shift: ReLU outputs have a positive mean; non-centred weights pass it on, standardized ones cancel it.
+    relu = np.maximum(generator.standard_normal((4096, width)), 0)
+    raw = np.abs(generator.standard_normal((width, 8))) / math.sqrt(width)
+    centred = raw - raw.mean(axis=0, keepdims=True)
+    assert np.abs((relu @ raw).mean(axis=0)).min() > 0.3
+    assert np.abs((relu @ centred).mean(axis=0)).max() < 0.02
+    correct = correct_texts("fam-nf-resnet-ingredients")
+    assert len(correct) == 3 and not any(t.startswith(("Replacing", "Running")) for t in correct)
