@@ -179,3 +179,41 @@ async def test_a_tab_closed_while_its_app_is_starting_still_ends_it(tmp_path, mo
     assert tab.pid is not None, "the app was started"
     assert not process_alive(tab.pid), "the app outlived its tab"
     assert not list(tmp_path.glob("normquiz-tab-*"))
+
+
+@pytest.mark.parametrize("ending", ["tab closed", "app quit"])
+async def test_an_apps_stderr_is_one_line_when_its_tab_closed_and_in_full_when_it_ended_itself(
+        tmp_path, monkeypatch, caplog, capsys, ending) -> None:
+    """textual-serve copied all of it into the server's output: a tab closed mid-start printed tracebacks."""
+    import logging
+    import tempfile
+
+    from textual_serve.download_manager import DownloadManager
+
+    from normquiz.serve.launcher import TabProcess
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    drawn = asyncio.Event()
+
+    async def screen(data: bytes) -> None:
+        drawn.set()
+
+    # Import timings: plenty of stderr from the app alone, on every start.
+    tab = TabProcess((), None, environment={"PYTHONPROFILEIMPORTTIME": "1"}, write_bytes=screen,
+                     write_str=_ignore, close=_ignore, download_manager=DownloadManager())
+    caplog.set_level(logging.INFO, logger="normquiz.serve")
+    await tab.start(80, 24)
+    await asyncio.wait_for(drawn.wait(), 60)
+    if ending == "app quit":
+        await tab.send_bytes(b"q")
+        await asyncio.wait_for(tab._process.wait(), 60)
+    await asyncio.wait_for(tab.stop(), 60)
+    assert "import time:" not in capsys.readouterr().out
+    (record,) = [record for record in caplog.records if "stderr" in record.getMessage()]
+    if ending == "tab closed":
+        assert record.levelname == "INFO"
+        assert "ended as its tab closed" in record.getMessage()
+        assert record.getMessage().count("\n") == 0
+    else:
+        assert record.levelname == "WARNING"
+        assert record.getMessage().count("import time:") > 50
