@@ -139,3 +139,23 @@ async def test_a_page_of_another_site_cannot_open_the_apps_websocket(start_serve
         await runner.cleanup()
     assert f"refused a websocket from a page of {attacker_origin!r}" in server.output()
     assert server.app_pids == [], "no app was started for the other site"
+
+
+async def test_the_page_shows_why_the_server_closed_its_websocket(start_server, chromium, http) -> None:
+    """All tabs in use: the reason the server gives reaches the page's "Session ended" box."""
+    server = start_server("--max-tabs", "1")
+    page = await Page.open(http, await asyncio.to_thread(chromium.devtools_port))
+    try:
+        await page.send("Page.navigate", url=server.url)
+        await wait_for_screen(page, lambda screen: HOME_PHRASE in screen, "the home screen")
+        # The one tab is this page's; one more websocket, as a second tab opening at once would.
+        await page.evaluate(f"new WebSocket({server.websocket_url!r})")
+        expected = "all 1 tabs of this server are in use: close one, then reload this page"
+        for _ in range(100):
+            if await page.evaluate("window.normquiz.closeReason()") == expected:
+                break
+            await asyncio.sleep(0.2)
+        assert await page.evaluate("window.normquiz.closeReason()") == expected
+        assert await page.evaluate("document.getElementById('closed-reason').textContent") == expected
+    finally:
+        await page.close()
