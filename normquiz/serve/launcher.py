@@ -106,13 +106,13 @@ class TabProcess(AppService):
     """The app process of one browser tab (a textual-serve ``AppService``).
 
     With ``shared_data_dir`` None the tab gets a new temporary progress store;
-    otherwise every tab uses ``shared_data_dir``. ``environment`` is set in
-    the app's environment (a None value removes the variable). ``on_ended``
+    otherwise every tab uses ``shared_data_dir``. ``environment`` is added to
+    the app's environment (the server's, with textual-serve's). ``on_ended``
     is called with the tab once its app has ended and its store is removed.
     """
 
     def __init__(self, app_args: Sequence[str], shared_data_dir: Path | None, *,
-                 environment: Mapping[str, str | None] | None = None,
+                 environment: Mapping[str, str] | None = None,
                  on_ended: Callable[[TabProcess], None] | None = None, **service: Any) -> None:
         super().__init__("", **service)
         self.app_args = tuple(app_args)
@@ -143,12 +143,7 @@ class TabProcess(AppService):
         data_dir = self.shared_data_dir
         if data_dir is None:
             data_dir = self.temporary_store = create_tab_store()
-        environment = self._build_environment(width, height)
-        for name, value in self.environment.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
+        environment = {**self._build_environment(width, height), **self.environment}
         # A session (and process group) of its own: Ctrl-C in the server's
         # terminal reaches the server only, which then ends the apps in order,
         # and ending the group also ends whatever the app started.
