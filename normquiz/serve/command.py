@@ -39,7 +39,7 @@ class ServeSettings:
     max_tabs: int = DEFAULT_MAX_TABS
     allow_exercises: bool = False
 
-    def tab_environment(self) -> dict[str, str | None]:
+    def tab_environment(self) -> dict[str, str]:
         """What every tab's app gets in its environment on top of the server's."""
         return {} if self.allow_exercises else {EXERCISES_ENV: "disabled"}
 

@@ -70,6 +70,30 @@ def _end_with(server_pid: int) -> Callable[[], None] | None:
     return set_parent_death_signal if _PRCTL is not None else None
 
 
+class AppErrors:
+    """A tab app's stderr, kept here (its last 64 KB) rather than copied into the server's output.
+
+    textual-serve prints whatever the app wrote to stderr once it has ended;
+    it reads the stream through ``read``, which takes everything and then
+    reports the end.
+    """
+
+    LIMIT = 64 * 1024
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self._stream = stream
+        self.data = bytearray()
+
+    async def read(self, size: int = -1) -> bytes:
+        while chunk := await self._stream.read(size):
+            self.data += chunk
+            del self.data[:-self.LIMIT]
+        return b""
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace").strip()
+
+
 async def _exited_within(process: asyncio.subprocess.Process, seconds: float) -> bool:
     try:
         await asyncio.wait_for(process.wait(), seconds)
@@ -82,13 +106,13 @@ class TabProcess(AppService):
     """The app process of one browser tab (a textual-serve ``AppService``).
 
     With ``shared_data_dir`` None the tab gets a new temporary progress store;
-    otherwise every tab uses ``shared_data_dir``. ``environment`` is set in
-    the app's environment (a None value removes the variable). ``on_ended``
+    otherwise every tab uses ``shared_data_dir``. ``environment`` is added to
+    the app's environment (the server's, with textual-serve's). ``on_ended``
     is called with the tab once its app has ended and its store is removed.
     """
 
     def __init__(self, app_args: Sequence[str], shared_data_dir: Path | None, *,
-                 environment: Mapping[str, str | None] | None = None,
+                 environment: Mapping[str, str] | None = None,
                  on_ended: Callable[[TabProcess], None] | None = None, **service: Any) -> None:
         super().__init__("", **service)
         self.app_args = tuple(app_args)
@@ -98,6 +122,8 @@ class TabProcess(AppService):
         self.temporary_store: Path | None = None
         self._starting: asyncio.Future[None] | None = None
         self._stopping: asyncio.Future[None] | None = None
+        self._errors: AppErrors | None = None
+        self._ended_by_server = False
 
     @property
     def pid(self) -> int | None:
@@ -117,12 +143,7 @@ class TabProcess(AppService):
         data_dir = self.shared_data_dir
         if data_dir is None:
             data_dir = self.temporary_store = create_tab_store()
-        environment = self._build_environment(width, height)
-        for name, value in self.environment.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
+        environment = {**self._build_environment(width, height), **self.environment}
         # A session (and process group) of its own: Ctrl-C in the server's
         # terminal reaches the server only, which then ends the apps in order,
         # and ending the group also ends whatever the app started.
@@ -138,6 +159,9 @@ class TabProcess(AppService):
         )
         if self.temporary_store is not None:
             record_app(self.temporary_store, process.pid)
+        assert process.stderr is not None
+        self._errors = AppErrors(process.stderr)
+        process.stderr = self._errors  # type: ignore[assignment]
         assert process.stdin is not None
         self._stdin = process.stdin
         return process
@@ -168,6 +192,7 @@ class TabProcess(AppService):
         ended = False
         try:
             if self._process is not None and self._process.returncode is None:
+                self._ended_by_server = True
                 try:
                     await asyncio.wait_for(super().stop(), QUIT_GRACE_SECONDS)
                 except (asyncio.TimeoutError, OSError):
@@ -179,6 +204,7 @@ class TabProcess(AppService):
                 self._task = None
         finally:
             self._remove_store(ended)
+            self._report_errors()
             if self.on_ended is not None:
                 self.on_ended(self)
 
@@ -194,6 +220,18 @@ class TabProcess(AppService):
             if await _exited_within(process, grace):
                 return True
         return process.returncode is not None
+
+    def _report_errors(self) -> None:
+        """What the app wrote to stderr: in full if it ended by itself (a crash), else one line."""
+        text = self._errors.text() if self._errors is not None else ""
+        if not text:
+            return
+        if self._ended_by_server:
+            # Ending an app mid-start can make Textual complain; the tab was closing anyway.
+            log.info("the app of a tab (pid %s), ended as its tab closed, wrote to stderr: %s",
+                     self.pid, text.splitlines()[-1])
+        else:
+            log.warning("the app of a tab (pid %s) ended with this on stderr:\n%s", self.pid, text)
 
     @staticmethod
     def _signal_group(process: asyncio.subprocess.Process, signal_number: int) -> None:

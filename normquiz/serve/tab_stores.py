@@ -63,7 +63,12 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:  # someone else's process: running
         return True
-    return True
+    # An app whose server was killed ends as a zombie until something reaps
+    # it, which in a container may be never: on Linux, a zombie has ended.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _is_own_folder(path: Path) -> bool:

@@ -7,13 +7,15 @@ comes about as fast as a bare Textual app's.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from normquiz.progress import ProgressStats, ProgressStore
     from normquiz.study.quiz_run import QuizRun
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class StartDemo:
@@ -54,6 +58,31 @@ class StartExercise:
     """Open the app straight into a coding exercise (``normquiz exercise [ID]``); None: the first."""
 
     question_id: str | None = None
+
+
+async def _in_daemon_thread(function: Callable[[], T]) -> T:
+    """``function()`` in a daemon thread, which the process does not wait for when it exits."""
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[T] = loop.create_future()
+
+    def deliver(result: Callable[[], None]) -> None:
+        if not outcome.done():  # cancelled when the worker was (a reload, quitting)
+            result()
+
+    def run() -> None:
+        try:
+            value = function()
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting worker
+            report = partial(deliver, partial(outcome.set_exception, error))
+        else:
+            report = partial(deliver, partial(outcome.set_result, value))
+        try:
+            loop.call_soon_threadsafe(report)
+        except RuntimeError:  # the app has quit and its loop is closed
+            pass
+
+    threading.Thread(target=run, name="normquiz-read-bank", daemon=True).start()
+    return await outcome
 
 
 class NormquizApp(App[None]):
@@ -120,9 +149,17 @@ class NormquizApp(App[None]):
                         "after the app was created")
         self.load_bank()
 
-    @work(thread=True, exclusive=True, group="bank")
-    def load_bank(self, reloaded: bool = False) -> None:
-        """Read the question files (and open the progress store the first time)."""
+    @work(exclusive=True, group="bank")
+    async def load_bank(self, reloaded: bool = False) -> None:
+        """Read the question files (and open the progress store the first time).
+
+        In a daemon thread, not a thread worker: quitting must not wait for
+        the files to be read (the process waits for thread workers to end).
+        """
+        result = await _in_daemon_thread(self._read_bank)
+        self._bank_loaded(result, reloaded)
+
+    def _read_bank(self) -> LoadResult:
         from normquiz.bank import load_bank
 
         result = load_bank(self.content_dirs, include_builtin=self.include_builtin)
@@ -130,7 +167,7 @@ class NormquizApp(App[None]):
             from normquiz.progress import ProgressStore
 
             self.store = ProgressStore.open(self.data_dir)  # --data-dir, $NORMQUIZ_DATA_DIR or the default
-        self.call_from_thread(self._bank_loaded, result, reloaded)
+        return result
 
     def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
         self.bank = result

@@ -92,3 +92,70 @@ async def test_a_browser_starts_a_quiz_and_shows_its_first_question(start_server
         assert [url for url in requested if not url.startswith(server.url)] == []
     finally:
         await page.close()
+
+
+ATTACKER_PAGE = """<!DOCTYPE html>
+<html><head><title>another site</title><script>
+  // What a page of another web site can try: open the app's websocket from the user's browser.
+  window.attempt = new Promise((resolve) => {
+    const socket = new WebSocket("WEBSOCKET_URL");
+    socket.onopen = () => resolve("open");
+    socket.onmessage = () => resolve("message");
+    socket.onerror = () => resolve("error");
+    socket.onclose = (event) => resolve("closed " + event.code);
+  });
+</script></head><body>another site</body></html>
+"""
+
+
+async def test_a_page_of_another_site_cannot_open_the_apps_websocket(start_server, chromium, http) -> None:
+    from aiohttp import web
+
+    server = start_server()
+    attacker = web.Application()
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=ATTACKER_PAGE.replace("WEBSOCKET_URL", server.websocket_url),
+                            content_type="text/html")
+
+    attacker.router.add_get("/", page)
+    runner = web.AppRunner(attacker)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    attacker_origin = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    page_session = await Page.open(http, await asyncio.to_thread(chromium.devtools_port))
+    try:
+        await page_session.send("Page.navigate", url=attacker_origin + "/")
+        outcome = None
+        for _ in range(100):  # until the page has run its script
+            if await page_session.evaluate("typeof window.attempt") == "object":
+                outcome = await page_session.evaluate("window.attempt")
+                break
+            await asyncio.sleep(0.2)
+        assert outcome == "error", outcome  # the handshake was refused: the socket never opened
+    finally:
+        await page_session.close()
+        await runner.cleanup()
+    assert f"refused a websocket from a page of {attacker_origin!r}" in server.output()
+    assert server.app_pids == [], "no app was started for the other site"
+
+
+async def test_the_page_shows_why_the_server_closed_its_websocket(start_server, chromium, http) -> None:
+    """All tabs in use: the reason the server gives reaches the page's "Session ended" box."""
+    server = start_server("--max-tabs", "1")
+    page = await Page.open(http, await asyncio.to_thread(chromium.devtools_port))
+    try:
+        await page.send("Page.navigate", url=server.url)
+        await wait_for_screen(page, lambda screen: HOME_PHRASE in screen, "the home screen")
+        # The one tab is this page's; one more websocket, as a second tab opening at once would.
+        await page.evaluate(f"new WebSocket({server.websocket_url!r})")
+        expected = "all 1 tabs of this server are in use: close one, then reload this page"
+        for _ in range(100):
+            if await page.evaluate("window.normquiz.closeReason()") == expected:
+                break
+            await asyncio.sleep(0.2)
+        assert await page.evaluate("window.normquiz.closeReason()") == expected
+        assert await page.evaluate("document.getElementById('closed-reason').textContent") == expected
+    finally:
+        await page.close()

@@ -33,6 +33,29 @@ def run_serve_command(*args: str, timeout: float = 30) -> subprocess.CompletedPr
 def test_defaults_bind_loopback_port_8000_with_the_home_screen() -> None:
     args = parse("serve")
     assert (args.host, args.port, args.data_dir, args.app_args) == ("127.0.0.1", 8000, None, [])
+    assert (args.max_tabs, args.allow_hosts, args.allow_exercises) == (8, [], False)
+
+
+def test_guard_options() -> None:
+    args = parse("serve", "--max-tabs", "30", "--allow-host", "mylaptop.local",
+                 "--allow-host", "localhost:9000", "--allow-exercises")
+    assert (args.max_tabs, args.allow_hosts, args.allow_exercises) == (
+        30, ["mylaptop.local", "localhost:9000"], True)
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("--max-tabs=0", "expected at least 1 tab, got 0"),
+    ("--max-tabs=many", "expected a whole number of tabs, got 'many'"),
+    ("--allow-host=http://evil.example/", "expected a host name or address"),
+    ("--allow-host=host:99999", "expected a host name or address"),
+])
+def test_bad_guard_options_are_usage_errors(option: str, message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", option])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
 
 
 def test_options_and_the_command_after_double_dash() -> None:
