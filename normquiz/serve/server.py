@@ -33,7 +33,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.server import Server, to_int
 
 from normquiz.serve.browser_messages import Focus, Keys, Ping, Resize, parse_message, size_from_query
-from normquiz.serve.command import PROG, ServeSettings, exercises_warning, exposure_warning, is_loopback
+from normquiz.serve.settings import PROG, ServeSettings, exercises_warning, exposure_warning, is_loopback
 from normquiz.serve.launcher import TabProcess
 from normquiz.serve.origin import HostPolicy
 from normquiz.serve.tab_stores import remove_abandoned_stores

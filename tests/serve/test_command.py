@@ -13,7 +13,8 @@ import pytest
 
 from normquiz.cli import build_parser, main
 from normquiz.serve import add_serve_parser
-from normquiz.serve.command import INSTALL_HINT, check_app_args, is_loopback
+from normquiz.serve.command import INSTALL_HINT, check_app_args
+from normquiz.serve.settings import is_loopback
 
 from .server_process import serve_argv, wait_until
 
