@@ -135,6 +135,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     found = schema_version(conn)
     if found > LATEST_VERSION:
         raise NewerSchemaError(found, LATEST_VERSION)
+    if found == LATEST_VERSION:
+        return found  # no write lock needed: another program holding one does not stop the app opening
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
