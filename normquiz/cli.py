@@ -329,9 +329,9 @@ def _stats(args: argparse.Namespace) -> int:
 
     bank = load_bank(content_dirs(args))
     with ProgressStore.open(_data_dir(args)) as store:
-        for notice in store.notices:
-            print(f"note: {notice}", file=sys.stderr)
         stats = progress_stats(store, bank.catalog())
+        for notice in store.notices:  # after the reads: rows left out for bad values are noted then
+            print(f"note: {notice}", file=sys.stderr)
     print(stats.to_json() if args.json else stats.format_text())
     return 0
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from normquiz.progress.clock import compact_timestamp
-from normquiz.progress.schema import NewerSchemaError, migrate, schema_version
+from normquiz.progress.schema import NewerSchemaError, migrate, missing_schema_part, schema_version
 
 BUSY_TIMEOUT_MS = 5000
 NOT_SAVING = "Progress is not being saved: {reason}."
@@ -135,6 +135,10 @@ def _open_file(path: Path) -> sqlite3.Connection:
         # power cut too, not only a killed process. One fsync per answer is cheap.
         conn.execute("PRAGMA synchronous = FULL")
         migrate(conn)
+        # integrity_check passes a file whose tables were dropped by hand: as good as corrupt.
+        missing = missing_schema_part(conn)
+        if missing is not None:
+            raise CorruptDatabaseError(missing)
     except BaseException:
         conn.close()
         raise

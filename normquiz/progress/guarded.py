@@ -74,7 +74,14 @@ class GuardedConnection:
     def add_listener(self, listener: SavingListener) -> None:
         self._listeners.append(listener)
 
-    def _deliver(self) -> None:
+    def note(self, sentence: str) -> None:
+        """A notice for the learner (kept in ``notices``, told to the listeners by ``deliver``), once."""
+        with self.lock:
+            if sentence not in self.db.notices:
+                self.db.notices.append(sentence)
+                self._announcements.append(sentence)
+
+    def deliver(self) -> None:
         """Tell the listeners what happened, outside the store's lock."""
         if not self._announcements:
             return
@@ -101,7 +108,7 @@ class GuardedConnection:
         try:
             return self._with_fallback(lambda conn: conn.execute(sql, params).fetchall(), patient=True)
         finally:
-            self._deliver()
+            self.deliver()
 
     def write(self, operation: Callable[[sqlite3.Connection], T], *, is_answer: bool = False) -> T:
         """Run ``operation`` in one transaction, committed before this returns.
@@ -120,7 +127,7 @@ class GuardedConnection:
                     self._queue(operation, is_answer)
                     return WAITING
         finally:
-            self._deliver()
+            self.deliver()
 
     def _queue(self, operation: Callable[[sqlite3.Connection], Any], is_answer: bool) -> None:
         if not len(self.waiting):
@@ -146,7 +153,7 @@ class GuardedConnection:
                     self._announcements.append(LOCK_RELEASED)
                 return False
         finally:
-            self._deliver()
+            self.deliver()
 
     @staticmethod
     def _transaction(
@@ -169,7 +176,7 @@ class GuardedConnection:
         try:
             return self._with_fallback(operation, patient=True)
         finally:
-            self._deliver()
+            self.deliver()
 
     def _with_fallback(self, operation: Callable[[sqlite3.Connection], T], *, patient: bool = False) -> T:
         """Run ``operation``; if the database file fails, carry on in memory and warn.

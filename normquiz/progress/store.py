@@ -51,6 +51,12 @@ from normquiz.progress.records import (
 from normquiz.progress.scheduling import ReviewScheduler, rating_for
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+UNREADABLE_ROWS = ("{count} stored {what} could not be read and {verb} left out (the first: {error}); "
+                   "the database file is kept as it is.")
+RESTARTED_CARD = ("The review schedule of {question_id!r} could not be read, so it starts again "
+                  "from this answer; its answers are kept.")
 
 _LATEST_HASH_SQL = (
     "SELECT content_hash FROM attempts WHERE question_id = ? "
@@ -199,6 +205,21 @@ class ProgressStore:
     def _write(self, operation: Callable[[sqlite3.Connection], T], *, is_answer: bool = False) -> T:
         return self._guard.write(operation, is_answer=is_answer)
 
+    def _decode(self, rows: list[tuple[Any, ...]], from_row: Callable[[tuple[Any, ...]], R], what: str) -> list[R]:
+        """``from_row`` of each row; a row with bad values (a hand-edited file) is left out, with a notice."""
+        decoded, bad, first_error = [], 0, ""
+        for row in rows:
+            try:
+                decoded.append(from_row(row))
+            except (ValueError, TypeError, KeyError, OverflowError) as error:  # JSON errors are ValueErrors
+                bad += 1
+                first_error = first_error or f"{str(error)[:120]}"
+        if bad:
+            self._guard.note(UNREADABLE_ROWS.format(count=bad, what=what if bad > 1 else what.rstrip("s"),
+                                                    verb="are" if bad > 1 else "is", error=first_error))
+            self._guard.deliver()
+        return decoded
+
     # -- answers --------------------------------------------------------------
 
     def record_attempt(
@@ -261,6 +282,8 @@ class ProgressStore:
                  to_stored_text(answered_at)),
             )  # fmt: skip
             self._guard.unsaved_answers += self.saving_failed
+            if card.restarted:
+                self._guard.note(RESTARTED_CARD.format(question_id=question_id))
             return RecordedAttempt(
                 attempt_id=int(cursor.lastrowid or 0),
                 rating=rating,
@@ -293,7 +316,7 @@ class ProgressStore:
             f"SELECT {Attempt.COLUMNS} FROM attempts{where} ORDER BY answered_at, id",
             tuple(params),
         )
-        return [Attempt.from_row(row) for row in rows]
+        return self._decode(rows, Attempt.from_row, "answers")
 
     def attempt_count(self) -> int:
         """How many answers are stored."""
@@ -320,7 +343,7 @@ class ProgressStore:
             f"SELECT {ReviewState.COLUMNS} FROM review_cards {where} ORDER BY due, question_id",
             params,
         )
-        return [ReviewState.from_row(row) for row in rows]
+        return self._decode(rows, ReviewState.from_row, "review schedules")
 
     def due_question_ids(
         self,
@@ -387,7 +410,7 @@ class ProgressStore:
     def list_flags(self) -> list[Flag]:
         """Every flag, oldest first."""
         rows = self._read(f"SELECT {Flag.COLUMNS} FROM flags ORDER BY flagged_at, id")
-        return [Flag.from_row(row) for row in rows]
+        return self._decode(rows, Flag.from_row, "flags")
 
     # -- sessions -------------------------------------------------------------
 
@@ -432,4 +455,5 @@ class ProgressStore:
     def session(self, session_id: int) -> Session | None:
         """The session with that id, or None."""
         rows = self._read(f"SELECT {Session.COLUMNS} FROM sessions WHERE id = ?", (session_id,))
-        return Session.from_row(rows[0]) if rows else None
+        sessions = self._decode(rows, Session.from_row, "sessions")
+        return sessions[0] if sessions else None
