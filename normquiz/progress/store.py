@@ -46,6 +46,7 @@ from normquiz.progress.records import (
     ReviewState,
     Session,
     SessionMode,
+    decode_rows,
     json_text,
 )
 from normquiz.progress.scheduling import ReviewScheduler, rating_for
@@ -206,14 +207,8 @@ class ProgressStore:
         return self._guard.write(operation, is_answer=is_answer)
 
     def _decode(self, rows: list[tuple[Any, ...]], from_row: Callable[[tuple[Any, ...]], R], what: str) -> list[R]:
-        """``from_row`` of each row; a row with bad values (a hand-edited file) is left out, with a notice."""
-        decoded, bad, first_error = [], 0, ""
-        for row in rows:
-            try:
-                decoded.append(from_row(row))
-            except (ValueError, TypeError, KeyError, OverflowError) as error:  # JSON errors are ValueErrors
-                bad += 1
-                first_error = first_error or f"{str(error)[:120]}"
+        """``from_row`` of each row; rows with bad values (a hand-edited file) are left out, with a notice."""
+        decoded, bad, first_error = decode_rows(rows, from_row)
         if bad:
             self._guard.note(UNREADABLE_ROWS.format(count=bad, what=what if bad > 1 else what.rstrip("s"),
                                                     verb="are" if bad > 1 else "is", error=first_error))
