@@ -7,7 +7,9 @@ them, so ``normquiz --help`` and ``normquiz validate`` stay fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from normquiz.vocabulary import LEVELS, MODES
 
 if TYPE_CHECKING:
     from normquiz.bank.loader import LoadResult
+    from normquiz.progress import ProgressStore
     from normquiz.study.request import QuizRequest
     from normquiz.tui.app import StartDemo, StartExercise
 
@@ -32,6 +35,9 @@ QUESTION_TYPE_CHOICES = (
     "short_answer", "ordering", "open", "computed", "code", "all",
 )
 MODE_CHOICES = MODES
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC))
+# Below this the app has no room to lay out its widgets (rich fails to wrap text at width 0).
+MIN_TERMINAL_COLUMNS, MIN_TERMINAL_LINES = 40, 12
 
 
 def _positive_int(text: str) -> int:
@@ -234,14 +240,59 @@ _SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "M
 
 
 def _run_app(args: argparse.Namespace, start: QuizRequest | StartDemo | StartExercise | None = None) -> int:
+    problem = _terminal_problem()
+    if problem is not None:
+        raise CommandError(problem, exit_code=2)
     for name, value in _SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
-    from normquiz.progress import resolve_data_dir
     from normquiz.tui.app import NormquizApp
 
-    app = NormquizApp(content_dirs=content_dirs(args), data_dir=resolve_data_dir(args.data_dir), start=start)
+    app = NormquizApp(content_dirs=content_dirs(args), data_dir=_data_dir(args), start=start)
     app.run()
-    return 0
+    return _after_app(app.return_code, app.store)
+
+
+def _terminal_problem() -> str | None:
+    """Why the app cannot run here (no terminal for its keys or its screen, or a tiny one), or None."""
+    if os.environ.get("TEXTUAL_DRIVER"):  # `normquiz serve` runs each tab on textual-serve's driver
+        return None
+    for stream, role in ((sys.stdin, "input"), (sys.stdout, "output")):
+        try:
+            is_terminal = stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            is_terminal = False
+        if not is_terminal:
+            return (f"the app needs a terminal, and its {role} is not one: run normquiz in a terminal "
+                    "window (`normquiz stats` prints a text summary anywhere)")
+    columns, lines = shutil.get_terminal_size((80, 24))
+    if columns < MIN_TERMINAL_COLUMNS or lines < MIN_TERMINAL_LINES:
+        return (f"the terminal is {columns}x{lines}: normquiz needs at least {MIN_TERMINAL_COLUMNS}x"
+                f"{MIN_TERMINAL_LINES}, so enlarge the window")
+    return None
+
+
+def _after_app(return_code: int | None, store: ProgressStore | None) -> int:
+    """The exit status once the app has closed, with a line for what the learner must know."""
+    unsaved = 0
+    if store is not None:
+        store.close()  # commits answers still waiting for another program's lock
+        unsaved = store.unsaved_answers
+    if return_code:
+        print("normquiz: error: the app stopped because of an internal error (details above)", file=sys.stderr)
+    if unsaved:
+        reason = store.not_saving_reason or "another program kept the database locked"  # type: ignore[union-attr]
+        print(f"normquiz: error: {unsaved} answer{'s' * (unsaved != 1)} could not be saved: {reason}",
+              file=sys.stderr)
+    return return_code or (1 if unsaved else 0)
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from normquiz.progress import resolve_data_dir
+
+    try:
+        return resolve_data_dir(args.data_dir)
+    except ValueError as error:
+        raise CommandError(str(error), exit_code=2) from None
 
 
 def _quiz(args: argparse.Namespace) -> int:
@@ -284,15 +335,16 @@ def _stats(args: argparse.Namespace) -> int:
     from normquiz.progress import ProgressStore, progress_stats
 
     bank = load_bank(content_dirs(args))
-    with ProgressStore.open(args.data_dir) as store:
-        for notice in store.notices:
-            print(f"note: {notice}", file=sys.stderr)
+    with ProgressStore.open(_data_dir(args)) as store:
         stats = progress_stats(store, bank.catalog())
+        for notice in store.notices:  # after the reads: rows left out for bad values are noted then
+            print(f"note: {notice}", file=sys.stderr)
     print(stats.to_json() if args.json else stats.format_text())
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -301,17 +353,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(args, "handler", None)
     if handler is None:  # pragma: no cover - every subcommand sets one
         parser.error(f"unknown command {args.command!r}")
+    command = f"normquiz {args.command}" if args.command else "normquiz"
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # a full disk shows here, not as an "Exception ignored" at exit
+        return code
     except CommandError as error:
-        command = f"normquiz {args.command}" if args.command else "normquiz"
         print(f"{command}: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `normquiz stats | head`
+        _silence_stdout()
         sys.stderr.close()
         return 0
+    except OSError as error:
+        if error.filename is not None or error.errno not in _OUTPUT_ERRNOS:
+            raise
+        _silence_stdout()  # `normquiz schema > /dev/full`
+        print(f"{command}: error: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        return 1
+
+
+def _tolerant_output() -> None:
+    """A terminal or pipe that cannot encode a character gets an escape (\\xe9), not a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

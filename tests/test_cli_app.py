@@ -78,6 +78,7 @@ def test_quiz_and_no_command_open_the_app(monkeypatch: pytest.MonkeyPatch, tmp_p
         started.append((self.start, self.data_dir))
 
     monkeypatch.setattr(app_module.NormquizApp, "run", fake_run)
+    monkeypatch.setattr(cli, "_terminal_problem", lambda: None)  # pytest's stdin is not a terminal
     assert cli.main(["--data-dir", str(tmp_path), "quiz", "--level", "basic", "--tag", "batch-norm",
                      "--count", "3", "--seed", "4", "--mode", "interview"]) == 0
     assert started[-1] == (QuizRequest(("basic",), ("batch-norm",), 3, 4, "interview"), tmp_path)

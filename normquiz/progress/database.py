@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from normquiz.progress.clock import compact_timestamp
-from normquiz.progress.schema import NewerSchemaError, migrate, schema_version
+from normquiz.progress.schema import NewerSchemaError, migrate, missing_schema_part, schema_version
 
 BUSY_TIMEOUT_MS = 5000
 NOT_SAVING = "Progress is not being saved: {reason}."
@@ -43,7 +43,7 @@ class OpenedDatabase:
     notices: list[str] = field(default_factory=list)
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
+def is_busy(exc: sqlite3.Error) -> bool:
     name = getattr(exc, "sqlite_errorname", "") or ""
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc).lower()
 
@@ -56,7 +56,7 @@ def describe_sqlite_error(exc: sqlite3.Error) -> str:
         return "the disk is full"
     if name.startswith("SQLITE_READONLY") or "readonly" in message:
         return "the database file is read-only"
-    if _is_busy(exc):
+    if is_busy(exc):
         return "another program kept the database locked"
     if name.startswith("SQLITE_IOERR") or "i/o error" in message:
         return "writing to the disk failed"
@@ -112,7 +112,7 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() > deadline:
+            if not is_busy(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
 
@@ -135,6 +135,10 @@ def _open_file(path: Path) -> sqlite3.Connection:
         # power cut too, not only a killed process. One fsync per answer is cheap.
         conn.execute("PRAGMA synchronous = FULL")
         migrate(conn)
+        # integrity_check passes a file whose tables were dropped by hand: as good as corrupt.
+        missing = missing_schema_part(conn)
+        if missing is not None:
+            raise CorruptDatabaseError(missing)
     except BaseException:
         conn.close()
         raise

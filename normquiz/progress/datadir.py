@@ -29,10 +29,18 @@ def resolve_data_dir(
 ) -> Path:
     """The data directory to use: ``--data-dir``, else ``$NORMQUIZ_DATA_DIR``, else the default.
 
-    An empty value counts as unset, and ``~`` is expanded in both overrides.
-    The directory is not created here; ``ProgressStore.open`` does that.
+    An empty value counts as unset, and ``~`` is expanded in both overrides;
+    ``~name`` of a user that does not exist raises ``ValueError`` with a
+    sentence. The directory is not created here; ``ProgressStore.open`` does that.
     """
     for value in (cli_value, environ.get(DATA_DIR_ENV)):
         if value is not None and str(value).strip():
-            return Path(os.fspath(value)).expanduser()
+            path = Path(os.fspath(value))
+            try:
+                return path.expanduser()
+            except RuntimeError:  # "Could not determine home directory."
+                user = path.parts[0][1:] if path.parts else ""
+                who = f"there is no user {user!r}" if user else "the home directory is unknown"
+                raise ValueError(f"the data directory {str(path)!r} starts with ~, but {who}: "
+                                 "write the full path") from None
     return default_data_dir()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeVar
 
 from normquiz.progress.clock import from_stored_text
 from normquiz.progress.scheduling import Rating
@@ -29,6 +30,26 @@ def json_text(value: Any) -> str:
         return to_list() if callable(to_list) else str(item)
 
     return json.dumps(value, default=fallback, ensure_ascii=False)
+
+
+R = TypeVar("R")
+
+
+def decode_rows(rows: list[tuple[Any, ...]], from_row: Callable[[tuple[Any, ...]], R]) -> tuple[list[R], int, str]:
+    """``from_row`` of each row that holds good values; how many did not, and why the first did not.
+
+    A database can pass SQLite's integrity check and still hold ``'yesterday'``
+    as a time or half a JSON document: those rows are left out, not raised.
+    """
+    decoded: list[R] = []
+    bad, first_error = 0, ""
+    for row in rows:
+        try:
+            decoded.append(from_row(row))
+        except (ValueError, TypeError, KeyError, OverflowError) as error:  # JSON errors are ValueErrors
+            bad += 1
+            first_error = first_error or str(error)[:120]
+    return decoded, bad, first_error
 
 
 def _optional_time(text: str | None) -> datetime | None:

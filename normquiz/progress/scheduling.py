@@ -100,6 +100,7 @@ class CardState:
     card_json: str
     due: datetime
     stability_days: float
+    restarted: bool = False  # the stored card could not be read, so this one starts afresh
 
 
 class ReviewScheduler:
@@ -119,16 +120,25 @@ class ReviewScheduler:
         )
 
     def review(self, card_json: str | None, rating: Rating, now: datetime) -> CardState:
-        """The card after answering at ``now``; ``card_json`` None means a first answer."""
+        """The card after answering at ``now``; ``card_json`` None means a first answer.
+
+        A stored card that is not a valid fsrs card (hand-edited, damaged) is
+        replaced by a first answer's card, with ``restarted`` set.
+        """
         now = as_utc(now)
-        if card_json is None:
+        card, restarted = None, False
+        if card_json is not None:
+            try:
+                card = Card.from_json(card_json)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                restarted = True
+        if card is None:
             # An explicit id and due time keep fsrs from reading the wall clock.
             card = Card(card_id=int(now.timestamp() * 1000), due=now)
-        else:
-            card = Card.from_json(card_json)
         reviewed, _log = self._fsrs.review_card(card, rating, review_datetime=now)
         return CardState(
             card_json=reviewed.to_json(),
             due=as_utc(reviewed.due),
             stability_days=float(reviewed.stability or 0.0),
+            restarted=restarted,
         )

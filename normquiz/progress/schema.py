@@ -20,6 +20,7 @@ Current schema (version 2)::
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable
@@ -107,7 +108,10 @@ def _add_sessions_and_review_columns(conn: sqlite3.Connection) -> None:
     # Cards written by version 1 carry their stability inside the JSON.
     rows = conn.execute("SELECT question_id, card FROM review_cards").fetchall()
     for question_id, card_json in rows:
-        stability = json.loads(card_json).get("stability") or 0.0
+        try:
+            stability = float(json.loads(card_json).get("stability") or 0.0)
+        except (ValueError, TypeError, AttributeError):  # a damaged card: the scheduler restarts it
+            stability = 0.0
         conn.execute(
             "UPDATE review_cards SET stability = ? WHERE question_id = ?",
             (float(stability), question_id),
@@ -119,6 +123,33 @@ MIGRATIONS: tuple[Migration, ...] = (
     _add_sessions_and_review_columns,
 )
 LATEST_VERSION = len(MIGRATIONS)
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {table: {row[1] for row in conn.execute(f"PRAGMA table_info('{table}')")} for table in tables}
+
+
+@functools.lru_cache(maxsize=1)
+def _expected_columns() -> tuple[tuple[str, frozenset[str]], ...]:
+    reference = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(reference)
+        return tuple((table, frozenset(columns)) for table, columns in sorted(_columns(reference).items()))
+    finally:
+        reference.close()
+
+
+def missing_schema_part(conn: sqlite3.Connection) -> str | None:
+    """What of the latest schema a database at the latest version lacks (a dropped table), or None."""
+    found = _columns(conn)
+    for table, columns in _expected_columns():
+        if table not in found:
+            return f"the table {table!r} is missing"
+        missing = sorted(columns - found[table])
+        if missing:
+            return f"the table {table!r} has no column {missing[0]!r}"
+    return None
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -135,6 +166,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     found = schema_version(conn)
     if found > LATEST_VERSION:
         raise NewerSchemaError(found, LATEST_VERSION)
+    if found == LATEST_VERSION:
+        return found  # no write lock needed: another program holding one does not stop the app opening
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:

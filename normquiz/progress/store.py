@@ -9,15 +9,18 @@ The store knows questions only by id and content hash; levels, tags and
 types stay in ``normquiz.bank`` and are passed in where needed.
 
 If the disk stops accepting writes mid-session (full disk, file made
-read-only, lock held too long), the store copies what it has into memory,
-keeps going there and sets ``not_saving_reason``: the learner is warned
-rather than shown a traceback.
+read-only), the store copies what it has into memory, keeps going there, sets
+``not_saving_reason``, counts the answers that did not reach the disk
+(``unsaved_answers``) and tells its saving listeners at once, so the quiz
+screen can say so the moment it happens. A lock held by another program is
+not a failure: the write waits in order and is retried in the background
+(``normquiz.progress.writes``); the event loop never waits on it for more
+than a quarter of a second.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -30,14 +33,9 @@ from normquiz.progress.clock import (
     to_stored_text,
     utc_now,
 )
-from normquiz.progress.database import (
-    NOT_SAVING,
-    OpenedDatabase,
-    copy_into_memory,
-    describe_sqlite_error,
-    open_database,
-)
+from normquiz.progress.database import OpenedDatabase, copy_into_memory, open_database
 from normquiz.progress.datadir import DATABASE_FILENAME, resolve_data_dir
+from normquiz.progress.guarded import WAITING, GuardedConnection, SavingListener
 from normquiz.progress.records import (
     FLAG_REASONS,
     Attempt,
@@ -48,11 +46,18 @@ from normquiz.progress.records import (
     ReviewState,
     Session,
     SessionMode,
+    decode_rows,
     json_text,
 )
 from normquiz.progress.scheduling import ReviewScheduler, rating_for
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+UNREADABLE_ROWS = ("{count} stored {what} could not be read and {verb} left out (the first: {error}); "
+                   "the database file is kept as it is.")
+RESTARTED_CARD = ("The review schedule of {question_id!r} could not be read, so it starts again "
+                  "from this answer; its answers are kept.")
 
 _LATEST_HASH_SQL = (
     "SELECT content_hash FROM attempts WHERE question_id = ? "
@@ -99,10 +104,9 @@ class ProgressStore:
         clock: Clock = utc_now,
         scheduler: ReviewScheduler | None = None,
     ) -> None:
-        self._db = opened
+        self._guard = GuardedConnection(opened)
         self._clock = clock
         self._scheduler = scheduler or ReviewScheduler()
-        self._lock = threading.RLock()
 
     @classmethod
     def open(
@@ -130,6 +134,10 @@ class ProgressStore:
     # -- state the UI shows -------------------------------------------------
 
     @property
+    def _db(self) -> OpenedDatabase:
+        return self._guard.db
+
+    @property
     def path(self) -> Path | None:
         """The database file (None when the data directory could not be used)."""
         return self._db.path
@@ -149,13 +157,37 @@ class ProgressStore:
         """One-sentence messages for the learner (file moved aside, progress not saved)."""
         return tuple(self._db.notices)
 
+    @property
+    def saving_failed(self) -> bool:
+        """True when answers meant for the database file are kept in memory only (not for in_memory())."""
+        return self._guard.saving_failed
+
+    @property
+    def waiting_answers(self) -> int:
+        """Answers queued behind another program's lock, not yet in the database."""
+        with self._guard.lock:
+            return self._guard.waiting.answers
+
+    @property
+    def unsaved_answers(self) -> int:
+        """Answers given since saving failed (and, once closed, those a lock kept out): lost on exit."""
+        return self._guard.unsaved_answers
+
+    def add_saving_listener(self, listener: SavingListener) -> None:
+        """Call ``listener(sentence)`` whenever saving stops, waits for a lock or resumes.
+
+        It may be called from the store's retry thread, never with the store's
+        lock held: a UI hands it to its own event loop (Textual: ``call_from_thread``).
+        """
+        self._guard.add_listener(listener)
+
     def now(self) -> datetime:
         """The store's clock reading (the injected clock in tests)."""
         return self._clock()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.conn.close()
+        """Commit what waits for a lock (for up to 5 s), then close; the rest counts as unsaved."""
+        self._guard.close()
 
     def __enter__(self) -> ProgressStore:
         return self
@@ -169,49 +201,19 @@ class ProgressStore:
         return now if now is not None else self.now()
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._with_fallback(lambda conn: conn.execute(sql, params).fetchall())
+        return self._guard.read(sql, params)
 
-    def _write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``operation`` in one transaction, committed before this returns."""
-        return self._with_fallback(lambda conn: self._transaction(conn, operation))
+    def _write(self, operation: Callable[[sqlite3.Connection], T], *, is_answer: bool = False) -> T:
+        return self._guard.write(operation, is_answer=is_answer)
 
-    @staticmethod
-    def _transaction(
-        conn: sqlite3.Connection, operation: Callable[[sqlite3.Connection], T]
-    ) -> T:
-        # IMMEDIATE takes the write lock before reading the card, so two
-        # instances answering the same question cannot both build on one state.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = operation(conn)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-
-    def _with_fallback(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``operation``; if the database file fails, carry on in memory and warn."""
-        with self._lock:
-            try:
-                return operation(self._db.conn)
-            except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
-                raise  # a caller's mistake, not the disk's
-            except sqlite3.DatabaseError as exc:
-                if not self._db.saving:
-                    raise
-                self._fall_back_to_memory(f"{describe_sqlite_error(exc)} ({self._db.path})")
-            return operation(self._db.conn)
-
-    def _fall_back_to_memory(self, reason: str) -> None:
-        old = self._db.conn
-        memory = copy_into_memory(old)
-        old.close()
-        self._db.conn = memory
-        self._db.saving = False
-        self._db.not_saving_reason = reason
-        self._db.notices.append(NOT_SAVING.format(reason=reason))
+    def _decode(self, rows: list[tuple[Any, ...]], from_row: Callable[[tuple[Any, ...]], R], what: str) -> list[R]:
+        """``from_row`` of each row; rows with bad values (a hand-edited file) are left out, with a notice."""
+        decoded, bad, first_error = decode_rows(rows, from_row)
+        if bad:
+            self._guard.note(UNREADABLE_ROWS.format(count=bad, what=what if bad > 1 else what.rstrip("s"),
+                                                    verb="are" if bad > 1 else "is", error=first_error))
+            self._guard.deliver()
+        return decoded
 
     # -- answers --------------------------------------------------------------
 
@@ -232,6 +234,8 @@ class ProgressStore:
     ) -> RecordedAttempt:
         """Store one answer and reschedule its question; committed before it returns.
 
+        Behind another program's lock the answer waits in order instead; the
+        result is then worked out from what can be read, with ``saved`` False.
         ``score`` defaults to 1.0 or 0.0 from ``correct``. ``expected_seconds``
         (see ``scheduling.expected_seconds``) decides "slow" and "fast" for the
         FSRS rating; without it the time taken does not change the rating.
@@ -246,18 +250,23 @@ class ProgressStore:
         )
         response_text = json_text(response)
 
-        def write(conn: sqlite3.Connection) -> RecordedAttempt:
+        def plan(conn: sqlite3.Connection) -> tuple[bool, Any]:
             previous_hash = conn.execute(_LATEST_HASH_SQL, (question_id,)).fetchone()
             card_row = conn.execute(
                 "SELECT card FROM review_cards WHERE question_id = ?", (question_id,)
             ).fetchone()
             card = self._scheduler.review(card_row[0] if card_row else None, rating, answered_at)
+            return previous_hash is not None and previous_hash[0] != content_hash, card
+
+        def write(conn: sqlite3.Connection) -> RecordedAttempt:
+            content_changed, card = plan(conn)
+            stored_session = self._guard.waiting.real_session_id(session_id)
             cursor = conn.execute(
                 "INSERT INTO attempts (question_id, content_hash, answered_at, correct, score, "
                 "response, seconds, hints_used, session_id, mode, rating) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (question_id, content_hash, to_stored_text(answered_at), int(correct), score,
-                 response_text, seconds, hints_used, session_id, mode, int(rating)),
+                 response_text, seconds, hints_used, stored_session, mode, int(rating)),
             )  # fmt: skip
             conn.execute(
                 "INSERT INTO review_cards (question_id, card, due, stability, updated_at) "
@@ -267,16 +276,24 @@ class ProgressStore:
                 (question_id, card.card_json, to_stored_text(card.due), card.stability_days,
                  to_stored_text(answered_at)),
             )  # fmt: skip
+            self._guard.unsaved_answers += self.saving_failed
+            if card.restarted:
+                self._guard.note(RESTARTED_CARD.format(question_id=question_id))
             return RecordedAttempt(
                 attempt_id=int(cursor.lastrowid or 0),
                 rating=rating,
                 due=card.due,
                 stability_days=card.stability_days,
-                content_changed=previous_hash is not None and previous_hash[0] != content_hash,
+                content_changed=content_changed,
                 saved=self._db.saving,
             )
 
-        return self._write(write)
+        recorded = self._write(write, is_answer=True)
+        if recorded is not WAITING:
+            return recorded
+        content_changed, card = self._guard.read_with(plan)  # in WAL mode reads pass the lock
+        return RecordedAttempt(attempt_id=0, rating=rating, due=card.due, stability_days=card.stability_days,
+                               content_changed=content_changed, saved=False)
 
     def attempts(
         self, question_id: str | None = None, *, session_id: int | None = None
@@ -294,7 +311,7 @@ class ProgressStore:
             f"SELECT {Attempt.COLUMNS} FROM attempts{where} ORDER BY answered_at, id",
             tuple(params),
         )
-        return [Attempt.from_row(row) for row in rows]
+        return self._decode(rows, Attempt.from_row, "answers")
 
     def attempt_count(self) -> int:
         """How many answers are stored."""
@@ -321,7 +338,7 @@ class ProgressStore:
             f"SELECT {ReviewState.COLUMNS} FROM review_cards {where} ORDER BY due, question_id",
             params,
         )
-        return [ReviewState.from_row(row) for row in rows]
+        return self._decode(rows, ReviewState.from_row, "review schedules")
 
     def due_question_ids(
         self,
@@ -382,12 +399,13 @@ class ProgressStore:
             )
             return int(cursor.lastrowid or 0)
 
-        return Flag(self._write(write), question_id, reason, comment, flagged_at)
+        flag_id = self._write(write)
+        return Flag(0 if flag_id is WAITING else flag_id, question_id, reason, comment, flagged_at)
 
     def list_flags(self) -> list[Flag]:
         """Every flag, oldest first."""
         rows = self._read(f"SELECT {Flag.COLUMNS} FROM flags ORDER BY flagged_at, id")
-        return [Flag.from_row(row) for row in rows]
+        return self._decode(rows, Flag.from_row, "flags")
 
     # -- sessions -------------------------------------------------------------
 
@@ -398,29 +416,39 @@ class ProgressStore:
         *,
         now: datetime | None = None,
     ) -> int:
-        """Record the start of a quiz session; returns the id to pass to ``record_attempt``."""
+        """Record the start of a quiz session; returns the id to pass to ``record_attempt``.
+
+        Behind another program's lock the id is a negative stand-in, which
+        ``record_attempt`` and ``end_session`` accept like the real one.
+        """
         started_at = to_stored_text(self._now(now))
         options_text = json_text(dict(options or {}))
+        stand_in = self._guard.waiting.stand_in_session_id()
 
         def write(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
                 "INSERT INTO sessions (mode, started_at, options) VALUES (?, ?, ?)",
                 (mode, started_at, options_text),
             )
-            return int(cursor.lastrowid or 0)
+            session_id = int(cursor.lastrowid or 0)
+            self._guard.waiting.remember_session(stand_in, session_id)
+            return session_id
 
-        return self._write(write)
+        session_id = self._write(write)
+        return stand_in if session_id is WAITING else session_id
 
     def end_session(self, session_id: int, *, now: datetime | None = None) -> None:
         """Record when the session ended (a killed session keeps ``ended_at`` empty)."""
         ended_at = to_stored_text(self._now(now))
         self._write(
             lambda conn: conn.execute(
-                "UPDATE sessions SET ended_at = ? WHERE id = ?", (ended_at, session_id)
+                "UPDATE sessions SET ended_at = ? WHERE id = ?",
+                (ended_at, self._guard.waiting.real_session_id(session_id)),
             )
         )
 
     def session(self, session_id: int) -> Session | None:
         """The session with that id, or None."""
         rows = self._read(f"SELECT {Session.COLUMNS} FROM sessions WHERE id = ?", (session_id,))
-        return Session.from_row(rows[0]) if rows else None
+        sessions = self._decode(rows, Session.from_row, "sessions")
+        return sessions[0] if sessions else None

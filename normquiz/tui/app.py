@@ -119,6 +119,8 @@ class NormquizApp(App[None]):
         self.data_dir = data_dir
         self.start = start
         self.store: ProgressStore | None = store
+        if store is not None:
+            store.add_saving_listener(self._saving_changed)
         self.clock = clock
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
@@ -167,6 +169,7 @@ class NormquizApp(App[None]):
             from normquiz.progress import ProgressStore
 
             self.store = ProgressStore.open(self.data_dir)  # --data-dir, $NORMQUIZ_DATA_DIR or the default
+            self.store.add_saving_listener(self._saving_changed)
         return result
 
     def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
@@ -192,6 +195,13 @@ class NormquizApp(App[None]):
         pending, self._pending = self._pending, None
         if pending is not None and start is None:
             pending()
+
+    def _saving_changed(self, sentence: str) -> None:
+        """The store's news (saving stopped, waiting for a lock), from any thread: shown on any screen."""
+        try:
+            self.call_from_thread(self.notify, sentence, severity="warning", timeout=12)
+        except RuntimeError:  # already on the app's thread
+            self.notify(sentence, severity="warning", timeout=12)
 
     def action_reload(self) -> None:
         """Read the question files again; the quiz in progress keeps its place."""
