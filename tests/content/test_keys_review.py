@@ -79,3 +79,11 @@ def test_the_validation_loop_measures_in_eval_mode_and_then_leaves_the_model_the
 def test_test_time_adaptation_questions_cite_the_study_of_its_failures() -> None:
     for qid in ("dyn-tent", "dyn-domain-shift-open"):
         assert any("arXiv:2302.12400" in ref for ref in question(qid)["references"]), qid
+
+
+def test_ported_eps_factor_over_the_drawn_variances() -> None:
+    import math
+
+    factors = [math.sqrt((v + 1e-3) / (v + 1e-5)) for v in (0.004, 0.002, 0.001, 0.0005)]
+    assert 1.1 < min(factors) < 1.15 and 1.7 < max(factors) < 1.75  # "1.1 to 1.7 times"
+    assert "1.1 to 1.7 times" in " ".join(question("bn-port-eps-computed")["explanation"].split())
