@@ -130,8 +130,8 @@ def folded_batch_norm_before(params: g.FoldBeforeParams, seed: int) -> Recipe:
         answer = float(folded_weight[feature] if params.quantity == "weight" else folded_bias)
         scale = setting["gamma"] / np.sqrt(setting["running_var"] + EPS)
         solution = (
-            "BN comes first: x̂ⱼ = sⱼ · (xⱼ − μⱼ) + βⱼ with sⱼ = γⱼ / √(σ²ⱼ + eps), so "
-            "y = Σⱼ wⱼ x̂ⱼ + b = Σⱼ (wⱼ sⱼ) xⱼ + [b + Σⱼ wⱼ (βⱼ − sⱼ μⱼ)]: each *input column* of the "
+            "BN comes first: its output is zⱼ = sⱼ · (xⱼ − μⱼ) + βⱼ with sⱼ = γⱼ / √(σ²ⱼ + eps), so "
+            "y = Σⱼ wⱼ zⱼ + b = Σⱼ (wⱼ sⱼ) xⱼ + [b + Σⱼ wⱼ (βⱼ − sⱼ μⱼ)]: each *input column* of the "
             "weight is scaled, and the shift goes through the weights into the bias.\n"
             f"- s = {vector(np.round(scale, 4))}\n"
             f"- folded weights w · s = {vector(np.round(folded_weight, 4))}\n"
