@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from normquiz.tui.app import StartQuiz
+from normquiz.study.request import QuizRequest
 from tests.faults import fill_the_disk
 from tests.tui.conftest import answer, ready
 
@@ -17,7 +17,7 @@ def _notifications(app: object) -> list[str]:
 
 async def test_r_with_a_huge_integer_in_a_new_file_keeps_the_quiz_going(make_app, content_dir: Path,
                                                                       store) -> None:
-    app = make_app(StartQuiz(levels=("basic",), seed=2))
+    app = make_app(QuizRequest(levels=("basic",), seed=2))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -33,7 +33,7 @@ async def test_r_with_a_huge_integer_in_a_new_file_keeps_the_quiz_going(make_app
 
 
 async def test_the_quiz_screen_says_so_the_moment_saving_stops(make_app, store) -> None:
-    app = make_app(StartQuiz(levels=("basic",), seed=2))
+    app = make_app(QuizRequest(levels=("basic",), seed=2))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         fill_the_disk(store)
