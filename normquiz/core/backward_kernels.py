@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
+from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_column_moments
 from normquiz.core.moments import BLOCK_ELEMENTS, SMALL_ELEMENTS, averaging_vector, constant_vector, row_block_statistics
 from normquiz.core.statistics import channel_moments
 
@@ -179,7 +180,10 @@ def batch_norm_backward_channels(
         per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         axes = (0,) + tuple(range(2, x.ndim))
         return small_backward(grad, x, None if weight is None else weight.reshape(per_channel), axes, eps)
-    mean, var, count = channel_moments(x)
+    moments = None
+    if x.ndim == 2 and x.shape[0] <= MAX_BLOCK_ROWS and x.size <= BLOCK_ELEMENTS:
+        moments = one_pass_column_moments(x)  # one block of centred columns: nothing written
+    mean, var, count = (*moments, x.shape[0]) if moments is not None else channel_moments(x)
     rstd = 1.0 / np.sqrt(var + eps)
     # Centred channels use x itself; otherwise x - hi, hi the mean in x's dtype (exact near it).
     center = None if foldable(mean, var) else mean.astype(x.dtype).astype(np.float64)

@@ -26,7 +26,7 @@ from normquiz.core.moments import (
     rows_per_block,
 )
 
-__all__ = ["column_moments", "normalize_columns"]
+__all__ = ["column_moments", "normalize_columns", "one_pass_column_moments"]
 
 #: Column sums run in float32 down at most this many rows (error grows with it).
 MAX_BLOCK_ROWS = 1024
@@ -238,28 +238,40 @@ def _column_sums(
     return residual, sum_d2 / count - residual * residual
 
 
+def one_pass_column_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Float64 mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows).
+
+    One pass over the data as it is, nothing written: ``mean = (1/n) @ x``
+    (gemv) and ``var = sum(x^2)/n - mean^2`` (``einsum``, no squared
+    temporary). Accepted when every column's mean is within
+    ``ONE_PASS_CENTRED`` standard deviations of 0, which bounds the
+    cancellation (see ``moments.row_block_statistics``); None otherwise.
+    """
+    count = columns.shape[0]
+    mean = averaging_vector(count, columns.dtype) @ columns
+    square = mean * mean
+    var = np.einsum("ij,ij->j", columns, columns)
+    var *= 1.0 / count
+    var -= square
+    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+        return None
+    return mean.astype(np.float64), var.astype(np.float64)
+
+
 def _fold_one_block(
     columns: np.ndarray, ops: _ColumnOps, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
 ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
 
-    The statistics in one pass from the data as it is (a gemv and an einsum,
-    nothing written) are exact enough when every column's mean is within
-    ``ONE_PASS_CENTRED`` standard deviations of 0, which is checked (see
-    ``moments.row_block_statistics``); then ``s = weight / std`` and
+    The statistics of ``one_pass_column_moments``, then ``s = weight / std`` and
     ``t = bias - mean * s`` fold the whole layer into two passes. Returns the
     float64 ``(mean, var)`` (None, None unless ``statistics``), or None when
     the check fails and nothing was written.
     """
-    count = columns.shape[0]
-    mean = averaging_vector(count, columns.dtype) @ columns
-    square = mean * mean
-    var = np.einsum("ij,ij->j", columns, columns)  # no squared temporary
-    var *= 1.0 / count
-    var -= square
-    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+    moments = one_pass_column_moments(columns)
+    if moments is None:
         return None
-    mean64, var64 = mean.astype(np.float64), var.astype(np.float64)
+    mean64, var64 = moments
     scale = 1.0 / np.sqrt(var64 + eps)
     if weight is not None:
         scale *= weight
