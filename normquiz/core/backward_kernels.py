@@ -33,7 +33,7 @@ from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_column_moments
 from normquiz.core.moments import BLOCK_ELEMENTS, SMALL_ELEMENTS, averaging_vector, constant_vector, row_block_statistics
 from normquiz.core.statistics import channel_moments
 
-__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_backward"]
+__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_backward", "small_rows_backward"]
 
 #: Elements per block: a quarter of the forward's, as five block-sized
 #: arrays (x, dy, dx and two scratch buffers) must share the cache.
@@ -70,6 +70,32 @@ def small_backward(
     return dx.astype(x.dtype), dweight, dbias
 
 
+def small_rows_backward(
+    grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float, *, per_row: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """``small_backward`` for ``(M, K)`` rows normalized along axis 1, with the fewest NumPy calls.
+
+    Layer norm: ``weight`` ``(K,)``, its gradients summed over the rows.
+    Batch norm of ``(N, C)`` passes ``x.T`` (``per_row``: one weight per
+    row, gradients summed along it). Means are products with ``1/K``.
+    """
+    length = rows.shape[1]
+    x, dy = rows.astype(np.float64), grad.astype(np.float64)
+    average = averaging_vector(length, np.dtype(np.float64))
+    xhat = x - (x @ average)[:, None]
+    rstd = (1.0 / np.sqrt(np.vecdot(xhat, xhat) * (1.0 / length) + eps))[:, None]
+    xhat *= rstd
+    if per_row:
+        dbias, dweight = dy @ constant_vector(length, np.dtype(np.float64), 1.0), np.vecdot(dy, xhat)
+    else:
+        dbias, dweight = np.add.reduce(dy, axis=0), np.einsum("ij,ij->j", dy, xhat)
+    dxhat = dy if weight is None else dy * (weight[:, None] if per_row else weight)
+    dx = dxhat - (dxhat @ average)[:, None]
+    dx -= xhat * (np.vecdot(dxhat, xhat) * (1.0 / length))[:, None]
+    dx *= rstd
+    return dx, (None if weight is None else dweight), dbias
+
+
 def layer_norm_backward_rows(
     grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -80,7 +106,8 @@ def layer_norm_backward_rows(
     without a weight.
     """
     if rows.size <= SMALL_ELEMENTS:
-        return small_backward(grad, rows, weight, (1,), eps)
+        dx, dweight, dbias = small_rows_backward(grad, rows, weight, eps, per_row=False)
+        return dx.astype(rows.dtype), dweight, dbias
     count, length = rows.shape
     dtype = rows.dtype
     dx = np.empty(rows.shape, dtype)
@@ -176,6 +203,9 @@ def batch_norm_backward_channels(
     ``dx = alpha dy + beta (x - center) + gamma`` (``per_channel_combination``).
     dweight and dbias are float64 ``(C,)``; dweight is None without a weight.
     """
+    if x.size <= SMALL_ELEMENTS and x.ndim == 2:
+        dx, dweight, dbias = small_rows_backward(grad.T, x.T, weight, eps, per_row=True)
+        return dx.T.astype(x.dtype, order="C"), dweight, dbias
     if x.size <= SMALL_ELEMENTS:
         per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         axes = (0,) + tuple(range(2, x.ndim))
