@@ -11,7 +11,7 @@ Both run over cache-sized blocks of samples, so every pass over a block
 reads the cache, and main memory sees one read of each input and one write
 of the output. For ``(N, C)`` the coefficient vectors lie along the
 contiguous axis (narrow rows are grouped into long ones, with a small tile
-of each vector: ``columns._ColumnOps``); for ``(N, C, S)`` a ``(C, 1)``
+of each vector: ``tiles.ColumnOps``); for ``(N, C, S)`` a ``(C, 1)``
 column broadcasts over each channel's run of ``S`` positions, and with many
 blocks the coefficients are materialized once as a block-shaped tile:
 same-shape operands run faster than broadcast ones.
@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from normquiz.core.columns import _ColumnOps
 from normquiz.core.moments import ONE_PASS_CENTRED, rows_per_block
+from normquiz.core.tiles import ColumnOps as _ColumnOps
 
 __all__ = ["TILE_MIN_BLOCKS", "foldable", "per_channel_affine", "per_channel_combination"]
 

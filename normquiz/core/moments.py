@@ -30,6 +30,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from normquiz.core.tiles import ColumnOps
+
 __all__ = [
     "BLOCK_ELEMENTS",
     "SMALL_ELEMENTS",
@@ -197,6 +199,7 @@ def normalize_rows(
     # standard deviation: the fewest NumPy calls, which dominate there.
     small = out.size <= SMALL_ELEMENTS
     step = count if small else rows_per_block(length)
+    ops = None
     for start in range(0, count, step):
         stop = start + step
         block, out_block = (rows, out) if small else (rows[start:stop], out[start:stop])
@@ -224,10 +227,17 @@ def normalize_rows(
                 np.subtract(block, shift[:, None], out=out_block)
                 source = out_block
             np.multiply(source, rstd, out=out_block)
+        if small:
+            if weight is not None:
+                out_block *= weight
+            if bias is not None:
+                out_block += bias
+            continue
+        ops = ColumnOps(out_block, out_block, ops)  # long inner loops for narrow rows
         if weight is not None:
-            out_block *= weight
+            ops(np.multiply, weight)
         if bias is not None:
-            out_block += bias
+            ops(np.add, bias, key=1)
     return out, mean, var
 
 
