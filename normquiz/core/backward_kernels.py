@@ -30,7 +30,14 @@ import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
 from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_column_moments
-from normquiz.core.moments import BLOCK_ELEMENTS, SMALL_ELEMENTS, averaging_vector, constant_vector, row_block_statistics
+from normquiz.core.moments import (
+    BLOCK_ELEMENTS,
+    SMALL_ELEMENTS,
+    averaging_vector,
+    constant_vector,
+    row_block_statistics,
+    unbuffered_loops,
+)
 from normquiz.core.statistics import channel_moments
 
 __all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_backward", "small_rows_backward"]
@@ -96,6 +103,7 @@ def small_rows_backward(
     return dx, (None if weight is None else dweight), dbias
 
 
+@unbuffered_loops
 def layer_norm_backward_rows(
     grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -193,6 +201,7 @@ def _channel_sums(
     return row_dy.reshape(samples, channels).sum(axis=0), row_product.reshape(samples, channels).sum(axis=0)
 
 
+@unbuffered_loops
 def batch_norm_backward_channels(
     grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:

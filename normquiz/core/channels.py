@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from normquiz.core.moments import ONE_PASS_CENTRED, rows_per_block
+from normquiz.core.moments import ONE_PASS_CENTRED, rows_per_block, unbuffered_loops
 from normquiz.core.tiles import ColumnOps as _ColumnOps
 
 __all__ = ["TILE_MIN_BLOCKS", "foldable", "per_channel_affine", "per_channel_combination"]
@@ -132,6 +132,7 @@ def _combination_columns(
     return dx
 
 
+@unbuffered_loops
 def per_channel_affine(
     x: np.ndarray,
     scale: np.ndarray,
@@ -181,6 +182,7 @@ def per_channel_affine(
     return result.reshape(x.shape)
 
 
+@unbuffered_loops
 def per_channel_combination(
     dy: np.ndarray,
     alpha: np.ndarray,
