@@ -28,6 +28,8 @@ and a remainder carried by ``shift``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from normquiz.core.moments import ONE_PASS_CENTRED, rows_per_block, unbuffered_loops
@@ -45,14 +47,13 @@ def foldable(center: np.ndarray, var: np.ndarray) -> bool:
 
 
 class _Blocks:
-    """The ``(N, C)`` or ``(N, C, S)`` view of an input, its blocks of samples and coefficient tiles."""
+    """The ``(N, C, S)`` view of a spatial input, its blocks of samples and coefficient tiles."""
 
     def __init__(self, x: np.ndarray) -> None:
         samples, channels = x.shape[:2]
-        self.shape = x.shape
-        self.view_shape = x.shape if x.ndim == 2 else (samples, channels, x[0, 0].size if samples else 0)
-        self.param_shape = (channels,) if x.ndim == 2 else (channels, 1)
-        self.step = rows_per_block(x[0].size if samples else 1)
+        self.view_shape = (samples, channels, x[0, 0].size)
+        self.param_shape = (channels, 1)  # broadcast over each channel's run of S positions
+        self.step = rows_per_block(x[0].size)
         self.samples = samples
         self.tiled = samples >= TILE_MIN_BLOCKS * self.step
 
@@ -67,7 +68,7 @@ class _Blocks:
             params = [np.broadcast_to(p, (rows,) + self.view_shape[1:]).copy() for p in params]
         return params
 
-    def ranges(self):
+    def ranges(self) -> Iterator[tuple[int, int, int]]:
         """``(start, stop, rows)`` of each block of samples."""
         for start in range(0, self.samples, self.step):
             stop = min(start + self.step, self.samples)
@@ -84,7 +85,7 @@ def _split_center(center: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.n
     return hi, center - hi
 
 
-def _column_blocks(x: np.ndarray):
+def _column_blocks(x: np.ndarray) -> Iterator[tuple[int, int]]:
     """``(start, stop)`` of the cache-sized blocks of rows of an ``(N, C)`` input."""
     step = rows_per_block(x.shape[1])
     for start in range(0, x.shape[0], step):

@@ -14,9 +14,12 @@ zero: either the data already is (checked), or it is shifted, ``d = x - r``
 with ``r`` close to it, which is exact (Sterbenz: two floats within a factor
 of two) and keeps the noise at full precision.
 
-* Rows: ``r`` is the row's first value; the mean of ``d`` is removed before
-  squaring (two-pass, in cache), so the variance is a sum of squares of
-  centred values, which cannot cancel (``row_block_moments``).
+* Rows: first one pass over the data as it is, ``x . x / K - mean^2``,
+  accepted when every row's mean is within ``ONE_PASS_CENTRED`` standard
+  deviations of 0 (``row_block_statistics``: it bounds the cancellation);
+  otherwise ``r`` is the row's first value and the mean of ``d`` is removed
+  before squaring (two-pass, in cache), so the variance is a sum of squares
+  of centred values, which cannot cancel (``row_block_moments``).
 * Parts computed separately merge exactly with Chan, Golub and LeVeque's
   update (``combine_moments``).
 
