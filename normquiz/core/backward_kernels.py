@@ -162,6 +162,7 @@ def layer_norm_backward_rows(
     return dx, dweight, dbias
 
 
+@unbuffered_loops
 def _channel_sums(
     grad: np.ndarray, x: np.ndarray, center: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +202,6 @@ def _channel_sums(
     return row_dy.reshape(samples, channels).sum(axis=0), row_product.reshape(samples, channels).sum(axis=0)
 
 
-@unbuffered_loops
 def batch_norm_backward_channels(
     grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:

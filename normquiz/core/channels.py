@@ -133,7 +133,6 @@ def _combination_columns(
     return dx
 
 
-@unbuffered_loops
 def per_channel_affine(
     x: np.ndarray,
     scale: np.ndarray,
@@ -165,6 +164,15 @@ def per_channel_affine(
             shift = (0.0 if shift is None else shift) - lo * scale
     if x.ndim == 2:
         return _affine_columns(x, hi, scale, shift, out)
+    return _affine_spatial(x, hi, scale, shift, out)
+
+
+@unbuffered_loops  # (C, 1) columns broadcast over the spatial positions
+def _affine_spatial(
+    x: np.ndarray, hi: np.ndarray | None, scale: np.ndarray, shift: np.ndarray | None, out: np.ndarray | None
+) -> np.ndarray:
+    """``per_channel_affine`` for ``(N, C, *S)``, in blocks of samples."""
+    dtype = x.dtype
     blocks = _Blocks(x)
     vectors = ([] if hi is None else [hi]) + [scale] + ([] if shift is None else [shift])
     params = blocks.coefficients(*vectors, dtype=dtype)
@@ -183,7 +191,6 @@ def per_channel_affine(
     return result.reshape(x.shape)
 
 
-@unbuffered_loops
 def per_channel_combination(
     dy: np.ndarray,
     alpha: np.ndarray,
@@ -206,6 +213,15 @@ def per_channel_combination(
     hi = None if center is None else center.astype(dtype)
     if x.ndim == 2:
         return _combination_columns(dy, alpha, x, beta, gamma, hi)
+    return _combination_spatial(dy, alpha, x, beta, gamma, hi)
+
+
+@unbuffered_loops
+def _combination_spatial(
+    dy: np.ndarray, alpha: np.ndarray, x: np.ndarray, beta: np.ndarray, gamma: np.ndarray, hi: np.ndarray | None
+) -> np.ndarray:
+    """``per_channel_combination`` for ``(N, C, *S)``, in blocks of samples."""
+    dtype = x.dtype
     blocks = _Blocks(x)
     vectors = [alpha, beta, gamma] + ([] if hi is None else [hi])
     params = blocks.coefficients(*vectors, dtype=dtype)

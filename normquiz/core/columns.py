@@ -24,7 +24,6 @@ from normquiz.core.moments import (
     constant_vector,
     combine_moments,
     rows_per_block,
-    unbuffered_loops,
 )
 from normquiz.core.tiles import ColumnOps as _ColumnOps
 
@@ -107,7 +106,6 @@ def _column_moments_chan(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, m2 / count
 
 
-@unbuffered_loops
 def column_moments(
     columns: np.ndarray, centered: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -229,7 +227,6 @@ def _fold_one_block(
     return (mean64, var64) if statistics else (None, None)
 
 
-@unbuffered_loops
 def normalize_columns(
     columns: np.ndarray,
     eps: float,
