@@ -24,8 +24,6 @@ forward pass.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
@@ -40,37 +38,31 @@ from normquiz.core.moments import (
 )
 from normquiz.core.statistics import channel_moments
 
-__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_backward", "small_rows_backward"]
+__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_rows_backward", "small_spatial_backward"]
 
 #: Elements per block: a quarter of the forward's, as five block-sized
 #: arrays (x, dy, dx and two scratch buffers) must share the cache.
 BACKWARD_BLOCK_ELEMENTS = BLOCK_ELEMENTS // 4
 
 
-def small_backward(
-    grad: np.ndarray,
-    x: np.ndarray,
-    weight: np.ndarray | None,
-    axes: tuple[int, ...],
-    eps: float,
+def small_spatial_backward(
+    grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """The backward formula as written, in float64, for inputs of at most ``SMALL_ELEMENTS`` values.
+    """Batch norm's backward formula as written, in float64, for an ``(N, C, *S)`` of at most ``SMALL_ELEMENTS`` values.
 
     There the NumPy calls, not the passes, are the cost, and float64 makes
-    the plain two-pass formula exact. ``axes`` are the normalized axes;
-    ``weight`` broadcasts against x (or is None). ``dweight`` and ``dbias``
-    (float64) are summed over the other axes for layer norm (``axes`` the
-    trailing ones) and over ``axes`` themselves for batch norm.
+    the plain two-pass formula exact. Means and sums run over axes
+    ``(0, 2, ...)``; ``dweight`` and ``dbias`` are float64 ``(C,)``.
     """
+    axes = (0,) + tuple(range(2, x.ndim))
+    n = x.size // x.shape[1]
     x64, dy = x.astype(np.float64), grad.astype(np.float64)
-    n = math.prod(x.shape[a] for a in axes)
     xhat = x64 - np.add.reduce(x64, axis=axes, keepdims=True) / n
     rstd = 1.0 / np.sqrt(np.add.reduce(xhat * xhat, axis=axes, keepdims=True) / n + eps)
     xhat *= rstd
-    shared = axes if 0 in axes else tuple(range(x.ndim - len(axes)))
-    dbias = np.add.reduce(dy, axis=shared)
-    dweight = None if weight is None else np.add.reduce(dy * xhat, axis=shared)
-    dxhat = dy if weight is None else dy * weight
+    dbias = np.add.reduce(dy, axis=axes)
+    dweight = None if weight is None else np.add.reduce(dy * xhat, axis=axes)
+    dxhat = dy if weight is None else dy * weight.reshape((1, -1) + (1,) * (x.ndim - 2))
     dx = dxhat - np.add.reduce(dxhat, axis=axes, keepdims=True) / n
     dx -= xhat * (np.add.reduce(dxhat * xhat, axis=axes, keepdims=True) / n)
     dx *= rstd
@@ -80,7 +72,7 @@ def small_backward(
 def small_rows_backward(
     grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float, *, per_row: bool
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """``small_backward`` for ``(M, K)`` rows normalized along axis 1, with the fewest NumPy calls.
+    """The backward formula in float64 for small ``(M, K)`` rows normalized along axis 1, in the fewest calls.
 
     Layer norm: ``weight`` ``(K,)``, its gradients summed over the rows.
     Batch norm of ``(N, C)`` passes ``x.T`` (``per_row``: one weight per
@@ -216,9 +208,7 @@ def batch_norm_backward_channels(
         dx, dweight, dbias = small_rows_backward(grad.T, x.T, weight, eps, per_row=True)
         return dx.T.astype(x.dtype, order="C"), dweight, dbias
     if x.size <= SMALL_ELEMENTS:
-        per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        axes = (0,) + tuple(range(2, x.ndim))
-        return small_backward(grad, x, None if weight is None else weight.reshape(per_channel), axes, eps)
+        return small_spatial_backward(grad, x, weight, eps)
     moments = None
     if x.ndim == 2 and x.shape[0] <= MAX_BLOCK_ROWS and x.size <= BLOCK_ELEMENTS:
         moments = one_pass_column_moments(x)  # one block of centred columns: nothing written
