@@ -24,51 +24,78 @@ forward pass.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
-from normquiz.core.moments import BLOCK_ELEMENTS, SMALL_ELEMENTS, averaging_vector, constant_vector, row_block_statistics
+from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_column_moments
+from normquiz.core.moments import (
+    BLOCK_ELEMENTS,
+    SMALL_ELEMENTS,
+    averaging_vector,
+    constant_vector,
+    row_block_statistics,
+    unbuffered_loops,
+)
 from normquiz.core.statistics import channel_moments
 
-__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_backward"]
+__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_rows_backward", "small_spatial_backward"]
 
 #: Elements per block: a quarter of the forward's, as five block-sized
 #: arrays (x, dy, dx and two scratch buffers) must share the cache.
 BACKWARD_BLOCK_ELEMENTS = BLOCK_ELEMENTS // 4
 
 
-def small_backward(
-    grad: np.ndarray,
-    x: np.ndarray,
-    weight: np.ndarray | None,
-    axes: tuple[int, ...],
-    eps: float,
+def small_spatial_backward(
+    grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """The backward formula as written, in float64, for inputs of at most ``SMALL_ELEMENTS`` values.
+    """Batch norm's backward formula as written, in float64, for an ``(N, C, *S)`` of at most ``SMALL_ELEMENTS`` values.
 
     There the NumPy calls, not the passes, are the cost, and float64 makes
-    the plain two-pass formula exact. ``axes`` are the normalized axes;
-    ``weight`` broadcasts against x (or is None). ``dweight`` and ``dbias``
-    (float64) are summed over the other axes for layer norm (``axes`` the
-    trailing ones) and over ``axes`` themselves for batch norm.
+    the plain two-pass formula exact. Means and sums run over axes
+    ``(0, 2, ...)``; ``dweight`` and ``dbias`` are float64 ``(C,)``.
     """
+    axes = (0,) + tuple(range(2, x.ndim))
+    n = x.size // x.shape[1]
     x64, dy = x.astype(np.float64), grad.astype(np.float64)
-    n = math.prod(x.shape[a] for a in axes)
     xhat = x64 - np.add.reduce(x64, axis=axes, keepdims=True) / n
     rstd = 1.0 / np.sqrt(np.add.reduce(xhat * xhat, axis=axes, keepdims=True) / n + eps)
     xhat *= rstd
-    shared = axes if 0 in axes else tuple(range(x.ndim - len(axes)))
-    dbias = np.add.reduce(dy, axis=shared)
-    dweight = None if weight is None else np.add.reduce(dy * xhat, axis=shared)
-    dxhat = dy if weight is None else dy * weight
+    dbias = np.add.reduce(dy, axis=axes)
+    dweight = None if weight is None else np.add.reduce(dy * xhat, axis=axes)
+    dxhat = dy if weight is None else dy * weight.reshape((1, -1) + (1,) * (x.ndim - 2))
     dx = dxhat - np.add.reduce(dxhat, axis=axes, keepdims=True) / n
     dx -= xhat * (np.add.reduce(dxhat * xhat, axis=axes, keepdims=True) / n)
     dx *= rstd
     return dx.astype(x.dtype), dweight, dbias
 
 
+def small_rows_backward(
+    grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float, *, per_row: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """The backward formula in float64 for small ``(M, K)`` rows normalized along axis 1, in the fewest calls.
+
+    Layer norm: ``weight`` ``(K,)``, its gradients summed over the rows.
+    Batch norm of ``(N, C)`` passes ``x.T`` (``per_row``: one weight per
+    row, gradients summed along it). Means are products with ``1/K``.
+    """
+    length = rows.shape[1]
+    x, dy = rows.astype(np.float64), grad.astype(np.float64)
+    average = averaging_vector(length, np.dtype(np.float64))
+    xhat = x - (x @ average)[:, None]
+    rstd = (1.0 / np.sqrt(np.vecdot(xhat, xhat) * (1.0 / length) + eps))[:, None]
+    xhat *= rstd
+    if per_row:
+        dbias, dweight = dy @ constant_vector(length, np.dtype(np.float64), 1.0), np.vecdot(dy, xhat)
+    else:
+        dbias, dweight = np.add.reduce(dy, axis=0), np.einsum("ij,ij->j", dy, xhat)
+    dxhat = dy if weight is None else dy * (weight[:, None] if per_row else weight)
+    dx = dxhat - (dxhat @ average)[:, None]
+    dx -= xhat * (np.vecdot(dxhat, xhat) * (1.0 / length))[:, None]
+    dx *= rstd
+    return dx, (None if weight is None else dweight), dbias
+
+
+@unbuffered_loops
 def layer_norm_backward_rows(
     grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -79,7 +106,8 @@ def layer_norm_backward_rows(
     without a weight.
     """
     if rows.size <= SMALL_ELEMENTS:
-        return small_backward(grad, rows, weight, (1,), eps)
+        dx, dweight, dbias = small_rows_backward(grad, rows, weight, eps, per_row=False)
+        return dx.astype(rows.dtype), dweight, dbias
     count, length = rows.shape
     dtype = rows.dtype
     dx = np.empty(rows.shape, dtype)
@@ -126,6 +154,7 @@ def layer_norm_backward_rows(
     return dx, dweight, dbias
 
 
+@unbuffered_loops
 def _channel_sums(
     grad: np.ndarray, x: np.ndarray, center: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -175,11 +204,15 @@ def batch_norm_backward_channels(
     ``dx = alpha dy + beta (x - center) + gamma`` (``per_channel_combination``).
     dweight and dbias are float64 ``(C,)``; dweight is None without a weight.
     """
+    if x.size <= SMALL_ELEMENTS and x.ndim == 2:
+        dx, dweight, dbias = small_rows_backward(grad.T, x.T, weight, eps, per_row=True)
+        return dx.T.astype(x.dtype, order="C"), dweight, dbias
     if x.size <= SMALL_ELEMENTS:
-        per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        axes = (0,) + tuple(range(2, x.ndim))
-        return small_backward(grad, x, None if weight is None else weight.reshape(per_channel), axes, eps)
-    mean, var, count = channel_moments(x)
+        return small_spatial_backward(grad, x, weight, eps)
+    moments = None
+    if x.ndim == 2 and x.shape[0] <= MAX_BLOCK_ROWS and x.size <= BLOCK_ELEMENTS:
+        moments = one_pass_column_moments(x)  # one block of centred columns: nothing written
+    mean, var, count = (*moments, x.shape[0]) if moments is not None else channel_moments(x)
     rstd = 1.0 / np.sqrt(var + eps)
     # Centred channels use x itself; otherwise x - hi, hi the mean in x's dtype (exact near it).
     center = None if foldable(mean, var) else mean.astype(x.dtype).astype(np.float64)

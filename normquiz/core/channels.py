@@ -10,10 +10,11 @@ coefficients are one number per channel (axis 1):
 Both run over cache-sized blocks of samples, so every pass over a block
 reads the cache, and main memory sees one read of each input and one write
 of the output. For ``(N, C)`` the coefficient vectors lie along the
-contiguous axis; for ``(N, C, S)`` a ``(C, 1)`` column broadcasts over each
-channel's run of ``S`` positions. With many blocks the coefficients are
-materialized once as a block-shaped tile: same-shape operands run faster
-than broadcast ones.
+contiguous axis (narrow rows are grouped into long ones, with a small tile
+of each vector: ``tiles.ColumnOps``); for ``(N, C, S)`` a ``(C, 1)``
+column broadcasts over each channel's run of ``S`` positions, and with many
+blocks the coefficients are materialized once as a block-shaped tile:
+same-shape operands run faster than broadcast ones.
 
 **The affine fold.** When the center is within a few standard deviations
 of 0 (``foldable``), ``(x - center) * scale + shift`` is computed as
@@ -27,9 +28,12 @@ and a remainder carried by ``shift``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
-from normquiz.core.moments import ONE_PASS_CENTRED, rows_per_block
+from normquiz.core.moments import ONE_PASS_CENTRED, rows_per_block, unbuffered_loops
+from normquiz.core.tiles import ColumnOps as _ColumnOps
 
 __all__ = ["TILE_MIN_BLOCKS", "foldable", "per_channel_affine", "per_channel_combination"]
 
@@ -43,14 +47,13 @@ def foldable(center: np.ndarray, var: np.ndarray) -> bool:
 
 
 class _Blocks:
-    """The ``(N, C)`` or ``(N, C, S)`` view of an input, its blocks of samples and coefficient tiles."""
+    """The ``(N, C, S)`` view of a spatial input, its blocks of samples and coefficient tiles."""
 
     def __init__(self, x: np.ndarray) -> None:
         samples, channels = x.shape[:2]
-        self.shape = x.shape
-        self.view_shape = x.shape if x.ndim == 2 else (samples, channels, x[0, 0].size if samples else 0)
-        self.param_shape = (channels,) if x.ndim == 2 else (channels, 1)
-        self.step = rows_per_block(x[0].size if samples else 1)
+        self.view_shape = (samples, channels, x[0, 0].size)
+        self.param_shape = (channels, 1)  # broadcast over each channel's run of S positions
+        self.step = rows_per_block(x[0].size)
         self.samples = samples
         self.tiled = samples >= TILE_MIN_BLOCKS * self.step
 
@@ -65,7 +68,7 @@ class _Blocks:
             params = [np.broadcast_to(p, (rows,) + self.view_shape[1:]).copy() for p in params]
         return params
 
-    def ranges(self):
+    def ranges(self) -> Iterator[tuple[int, int, int]]:
         """``(start, stop, rows)`` of each block of samples."""
         for start in range(0, self.samples, self.step):
             stop = min(start + self.step, self.samples)
@@ -80,6 +83,54 @@ def _split_center(center: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.n
     """``center = hi + lo``: ``hi`` in x's dtype (``x - hi`` is exact near it), ``lo`` the float64 rest."""
     hi = center.astype(dtype)
     return hi, center - hi
+
+
+def _column_blocks(x: np.ndarray) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of the cache-sized blocks of rows of an ``(N, C)`` input."""
+    step = rows_per_block(x.shape[1])
+    for start in range(0, x.shape[0], step):
+        yield start, min(start + step, x.shape[0])
+
+
+def _affine_columns(
+    x: np.ndarray, hi: np.ndarray | None, scale: np.ndarray, shift: np.ndarray | None, out: np.ndarray | None
+) -> np.ndarray:
+    """``per_channel_affine`` for ``(N, C)``, through ``_ColumnOps`` (long rows for narrow inputs)."""
+    dtype = x.dtype
+    scale = scale.astype(dtype)
+    shift = None if shift is None else np.asarray(shift).astype(dtype)
+    result = np.empty(x.shape, dtype) if out is None else out
+    ops = None
+    for start, stop in _column_blocks(x):
+        ops = _ColumnOps(x[start:stop], result[start:stop], ops)
+        if hi is not None:
+            ops(np.subtract, hi, source=True, key=1)
+        ops(np.multiply, scale, source=hi is None)
+        if shift is not None:
+            ops(np.add, shift, key=2)
+    return result
+
+
+def _combination_columns(
+    dy: np.ndarray, alpha: np.ndarray, x: np.ndarray, beta: np.ndarray, gamma: np.ndarray, hi: np.ndarray | None
+) -> np.ndarray:
+    """``per_channel_combination`` for ``(N, C)``, through ``_ColumnOps``."""
+    dtype = x.dtype
+    alpha, beta, gamma = (v.astype(dtype) for v in (alpha, beta, gamma))
+    dx = np.empty(x.shape, dtype)
+    scratch = np.empty((min(rows_per_block(x.shape[1]), x.shape[0]), x.shape[1]), dtype)
+    term_ops = dx_ops = None
+    for start, stop in _column_blocks(x):
+        term = scratch[: stop - start]
+        term_ops = _ColumnOps(x[start:stop], term, term_ops)
+        if hi is not None:
+            term_ops(np.subtract, hi, source=True, key=1)
+        term_ops(np.multiply, beta, source=hi is None)
+        dx_ops = _ColumnOps(dy[start:stop], dx[start:stop], dx_ops)
+        dx_ops(np.multiply, alpha, source=True)
+        dx[start:stop] += term
+        dx_ops(np.add, gamma, key=2)
+    return dx
 
 
 def per_channel_affine(
@@ -111,6 +162,17 @@ def per_channel_affine(
         hi, lo = _split_center(center, dtype)
         if np.any(lo):
             shift = (0.0 if shift is None else shift) - lo * scale
+    if x.ndim == 2:
+        return _affine_columns(x, hi, scale, shift, out)
+    return _affine_spatial(x, hi, scale, shift, out)
+
+
+@unbuffered_loops  # (C, 1) columns broadcast over the spatial positions
+def _affine_spatial(
+    x: np.ndarray, hi: np.ndarray | None, scale: np.ndarray, shift: np.ndarray | None, out: np.ndarray | None
+) -> np.ndarray:
+    """``per_channel_affine`` for ``(N, C, *S)``, in blocks of samples."""
+    dtype = x.dtype
     blocks = _Blocks(x)
     vectors = ([] if hi is None else [hi]) + [scale] + ([] if shift is None else [shift])
     params = blocks.coefficients(*vectors, dtype=dtype)
@@ -149,6 +211,17 @@ def per_channel_combination(
     if x.size == 0:
         return np.empty(x.shape, dtype)
     hi = None if center is None else center.astype(dtype)
+    if x.ndim == 2:
+        return _combination_columns(dy, alpha, x, beta, gamma, hi)
+    return _combination_spatial(dy, alpha, x, beta, gamma, hi)
+
+
+@unbuffered_loops
+def _combination_spatial(
+    dy: np.ndarray, alpha: np.ndarray, x: np.ndarray, beta: np.ndarray, gamma: np.ndarray, hi: np.ndarray | None
+) -> np.ndarray:
+    """``per_channel_combination`` for ``(N, C, *S)``, in blocks of samples."""
+    dtype = x.dtype
     blocks = _Blocks(x)
     vectors = [alpha, beta, gamma] + ([] if hi is None else [hi])
     params = blocks.coefficients(*vectors, dtype=dtype)

@@ -25,8 +25,9 @@ from normquiz.core.moments import (
     combine_moments,
     rows_per_block,
 )
+from normquiz.core.tiles import ColumnOps as _ColumnOps
 
-__all__ = ["column_moments", "normalize_columns"]
+__all__ = ["column_moments", "normalize_columns", "one_pass_column_moments"]
 
 #: Column sums run in float32 down at most this many rows (error grows with it).
 MAX_BLOCK_ROWS = 1024
@@ -35,66 +36,9 @@ MAX_BLOCK_ROWS = 1024
 #: about sigma/4 of the mean, for independent rows).
 REFERENCE_ROWS = 16
 
-#: Inner-loop length from which NumPy's elementwise loops run at full speed
-#: (float32, measured): broadcasting a per-column vector over ``(N, C)`` runs
-#: one loop per row, up to 1.5x slower per element for rows shorter than this
-#: ((64, 512): 6.3 against 4.2 us), so ``_ColumnOps`` views k rows as one.
-LONG_LOOP = 8192
-
 #: Column data whose mean is within this many standard deviations of 0 is
 #: summed without a reference shift (one pass fewer; see ``_centre_columns``).
 CENTRED = 4.0
-
-
-class _ColumnOps:
-    """Per-column ops ``out = ufunc(a, vector)``, ``a`` being ``source`` or ``out`` (``(n, C)``).
-
-    Groups of ``k`` rows (``k * C >= LONG_LOOP``) are viewed as one long row
-    and combined with a ``k``-row tile of the vector (refilled when the vector
-    changes, ~1 us); the ``n % k`` rows left broadcast as usual, and so does
-    everything when a tile does not pay (narrow or wide data) or ``source`` is
-    not C-contiguous. ``out`` is C-contiguous; ``like``, the previous block's
-    ops, passes its tiles on.
-    """
-
-    __slots__ = ("source", "out", "views", "tiles", "shape")
-
-    def __init__(self, source: np.ndarray, out: np.ndarray, like: _ColumnOps | None = None) -> None:
-        self.source, self.out, self.views = source, out, None
-        self.tiles = {} if like is None else like.tiles  # key -> [tile, flat view, vector it holds]
-        count, width = out.shape
-        rows = -(-LONG_LOOP // width)
-        # Filling a tile costs about an op on it, so it must cover at least two.
-        if width >= LONG_LOOP or count < 2 * rows:
-            return
-        full, length = count - count % rows, rows * width
-        self.shape = (rows, width)
-        rest = full < count
-
-        def split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-            return (a[:full].reshape(-1, length), a[full:]) if rest else (a.reshape(-1, length), None)
-
-        out_views = split(out)
-        source_views = out_views if source is out else split(source) if source.flags.c_contiguous else None
-        self.views = (source_views, out_views)
-
-    def __call__(self, ufunc: np.ufunc, vector: np.ndarray, *, source: bool = False, key: int = 0) -> None:
-        """``out = ufunc(source if source else out, vector)``; ``key`` names the tile to use."""
-        views = None if self.views is None else self.views[0 if source else 1]
-        if views is None:
-            ufunc(self.source if source else self.out, vector, out=self.out)
-            return
-        entry = self.tiles.get(key)
-        if entry is None:
-            tile = np.empty(self.shape, vector.dtype)
-            entry = self.tiles[key] = [tile, tile.reshape(-1), None]
-        if entry[2] is not vector:  # else the tile already holds it (previous block)
-            entry[0][...] = vector  # a broadcast copy: 3x faster than np.repeat or np.tile
-            entry[2] = vector
-        (main, rest), (out_main, out_rest) = views, self.views[1]
-        ufunc(main, entry[1], out=out_main)
-        if rest is not None:
-            ufunc(rest, vector, out=out_rest)
 
 
 def _centre_columns(
@@ -238,28 +182,40 @@ def _column_sums(
     return residual, sum_d2 / count - residual * residual
 
 
+def one_pass_column_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Float64 mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows).
+
+    One pass over the data as it is, nothing written: ``mean = (1/n) @ x``
+    (gemv) and ``var = sum(x^2)/n - mean^2`` (``einsum``, no squared
+    temporary). Accepted when every column's mean is within
+    ``ONE_PASS_CENTRED`` standard deviations of 0, which bounds the
+    cancellation (see ``moments.row_block_statistics``); None otherwise.
+    """
+    count = columns.shape[0]
+    mean = averaging_vector(count, columns.dtype) @ columns
+    square = mean * mean
+    var = np.einsum("ij,ij->j", columns, columns)
+    var *= 1.0 / count
+    var -= square
+    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+        return None
+    return mean.astype(np.float64), var.astype(np.float64)
+
+
 def _fold_one_block(
     columns: np.ndarray, ops: _ColumnOps, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
 ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
 
-    The statistics in one pass from the data as it is (a gemv and an einsum,
-    nothing written) are exact enough when every column's mean is within
-    ``ONE_PASS_CENTRED`` standard deviations of 0, which is checked (see
-    ``moments.row_block_statistics``); then ``s = weight / std`` and
+    The statistics of ``one_pass_column_moments``, then ``s = weight / std`` and
     ``t = bias - mean * s`` fold the whole layer into two passes. Returns the
     float64 ``(mean, var)`` (None, None unless ``statistics``), or None when
     the check fails and nothing was written.
     """
-    count = columns.shape[0]
-    mean = averaging_vector(count, columns.dtype) @ columns
-    square = mean * mean
-    var = np.einsum("ij,ij->j", columns, columns)  # no squared temporary
-    var *= 1.0 / count
-    var -= square
-    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+    moments = one_pass_column_moments(columns)
+    if moments is None:
         return None
-    mean64, var64 = mean.astype(np.float64), var.astype(np.float64)
+    mean64, var64 = moments
     scale = 1.0 / np.sqrt(var64 + eps)
     if weight is not None:
         scale *= weight
