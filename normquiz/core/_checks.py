@@ -259,3 +259,9 @@ def boolean_mask(mask: Any, x_shape: tuple[int, ...], function: str) -> np.ndarr
             f"got shape {_shape_text(array.shape)}."
         )
     return array
+
+
+def default_rms_eps(out_dtype: Any) -> float:
+    """``eps=None`` of RMS norm: the machine epsilon of the type PyTorch computes in, float32 for
+    float16 and bfloat16 input (``torch.finfo(torch.float32).eps``), else the input's own."""
+    return float(np.finfo(np.promote_types(out_dtype, np.float32)).eps)

@@ -38,7 +38,7 @@ import numpy as np
 from normquiz.core import _checks
 from normquiz.core.backward import _dx_from_dxhat, _gradient
 from normquiz.core.moments import normalize_rows
-from normquiz.core.statistics import group_rows, instance_rows
+from normquiz.core.statistics import group_rows, instance_rows, layer_rows
 
 __all__ = ["group_norm_backward", "instance_norm_backward", "rms_norm_backward"]
 
@@ -143,7 +143,7 @@ def rms_norm_backward(
         dy: gradient of the loss w.r.t. the output, x's shape.
         x: the forward input ``(*, *normalized_shape)``.
         normalized_shape, weight: as passed to the forward.
-        eps: as passed to the forward; None means ``np.finfo(x.dtype).eps``.
+        eps: as passed to the forward; None means what :func:`rms_norm` uses.
 
     Returns:
         ``(dx, dweight)``: dx of x's shape and dtype; dweight of shape
@@ -155,10 +155,10 @@ def rms_norm_backward(
     weight = _checks.optional_parameter(
         weight, shape, "weight", _checks.per_element(shape), x.dtype
     )
-    eps = float(np.finfo(out_dtype).eps) if eps is None else _checks.positive_eps(eps, "rms_norm_backward")
+    eps = _checks.default_rms_eps(out_dtype) if eps is None else _checks.positive_eps(eps, "rms_norm_backward")
     size = math.prod(shape)
-    grad = grad.reshape(-1, size)
-    xhat, _, mean_square = normalize_rows(x.reshape(-1, size), eps, center=False, statistics=True)
+    grad = layer_rows(grad, shape)
+    xhat, _, mean_square = normalize_rows(layer_rows(x, shape), eps, center=False, statistics=True)
     rstd = (1.0 / np.sqrt(mean_square + eps)).astype(x.dtype)[:, None]
     dweight = None
     dxhat = grad

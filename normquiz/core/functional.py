@@ -202,7 +202,8 @@ def rms_norm(x: Any, normalized_shape: Any, weight: Any = None, eps: float | Non
         x: ``(*, *normalized_shape)``.
         normalized_shape: int or tuple, equal to the trailing dims of x.
         weight: array of shape ``normalized_shape``, or None.
-        eps: added to the mean square; None means ``np.finfo(x.dtype).eps``, as in PyTorch.
+        eps: added to the mean square; None means the machine epsilon of the computation type, as in
+            PyTorch 2.13: float32's for float16 and float32 input, float64's for float64.
 
     Returns:
         An array of x's shape and dtype.
@@ -212,7 +213,7 @@ def rms_norm(x: Any, normalized_shape: Any, weight: Any = None, eps: float | Non
     weight = _checks.optional_parameter(
         weight, shape, "weight", _checks.per_element(shape), x.dtype
     )
-    eps = float(np.finfo(out_dtype).eps) if eps is None else _checks.positive_eps(eps, "rms_norm")
+    eps = _checks.default_rms_eps(out_dtype) if eps is None else _checks.positive_eps(eps, "rms_norm")
     size = math.prod(shape)
     out, _, _ = normalize_rows(
         layer_rows(x, shape), eps, center=False, weight=None if weight is None else weight.reshape(size)
