@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
+
+from normquiz.tui.widgets.footer import KeysFooter
 
 HELP_TEXT = """\
 # normquiz keys
@@ -81,7 +83,7 @@ class HelpScreen(ModalScreen[None]):
             text = screen_keys_markdown(*self.screen_keys) + text
         with VerticalScroll(id="help-body"):
             yield Markdown(text, id="help-text")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

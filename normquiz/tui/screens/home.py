@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from normquiz.study.request import QuizRequest
@@ -24,6 +24,7 @@ from normquiz.tui.messages import (
     SummaryRequested,
 )
 from normquiz.tui.protocol import quiz_host
+from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class HomeScreen(Screen[None]):
                 yield Label("Demos", classes="section")
                 yield OptionList(*self._demo_options(), id="demos")
                 yield Static(id="demo-about")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Markdown, Static, TextArea
+from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
 
 from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
@@ -32,6 +32,7 @@ from normquiz.tui.widgets.answers import (
     TypedAnswer,
     WrittenAnswer,
 )
+from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
 TICK_SECONDS = 0.25
@@ -112,7 +113,7 @@ class QuizScreen(Screen[None]):
                     yield Button("Next (n)", id="next", variant="primary", compact=True)
                     yield Button("Demo (d)", id="demo", compact=True)
                     yield Button("Flag (f)", id="flag", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self.query_one("#body").can_focus = True
