@@ -45,3 +45,17 @@ def test_long_curves_are_thinned_but_keep_their_last_step() -> None:
     series = training.compute_view(training.TrainingState(), runs).plot.series[0]
     assert len(series.x) <= training.MAX_CURVE_POINTS + 1
     assert series.x[0] == 1 and series.x[-1] == 1000
+
+
+async def test_the_last_view_of_a_run_is_drawn_at_once() -> None:
+    app = PlotApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        plot = app.query_one(LinePlot)
+        plot.show(view(5))
+        await pilot.pause()
+        drawn = plot.renders
+        plot._render_seconds, plot._rendered_at = 1.0, time.perf_counter()
+        plot.show(view(6))
+        plot.show(view(7), now=True)
+        await pilot.pause()
+        assert plot.renders == drawn + 1 and plot._redraw_timer is None

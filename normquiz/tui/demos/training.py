@@ -189,7 +189,8 @@ class TrainingDemo(LiveDemoScreen):
         self.query_one("#training-status", Static).update(
             f"learning rate [b]{state.learning_rate:g}[/b] · init [b]×{state.init_scale:g}[/b] He · "
             f"batch [b]{state.batch_size}[/b] · {state.steps} steps · {activity}")
-        self.query_one("#training-plot", LinePlot).show(view.plot)
+        # While the runs train, the plot redraws within its budget; once they stop, at once.
+        self.query_one("#training-plot", LinePlot).show(view.plot, now=not self.running)
         errors = self.query_one("#training-errors", Static)
         errors.display = bool(view.errors)
         errors.update("\n".join(view.errors))

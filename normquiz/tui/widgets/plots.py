@@ -76,10 +76,14 @@ class LinePlot(PlotextPlot):
         self._rendered_at = -math.inf  # when it ended (perf_counter)
         self._redraw_timer: object | None = None
 
-    def show(self, view: PlotView) -> None:
-        """Replace what the plot shows and redraw (now, or when the drawing budget allows)."""
+    def show(self, view: PlotView, *, now: bool = False) -> None:
+        """Replace what the plot shows and redraw: at the next frame, or when the drawing budget
+        allows (``now``: at the next frame anyway, e.g. for the last view of a run)."""
         self.view = view
-        if self.drawing_share is None:
+        if self.drawing_share is None or now:
+            if self._redraw_timer is not None:
+                self._redraw_timer.stop()  # type: ignore[attr-defined]
+                self._redraw_timer = None
             self.refresh()
             return
         wait = self._render_seconds / self.drawing_share - (time.perf_counter() - self._rendered_at)
