@@ -278,6 +278,36 @@ class ProgressStore:
 
         return self._write(write)
 
+    def schedule_snapshot(self, question_id: str) -> tuple[Any, ...] | None:
+        """The question's review schedule as stored now (None before its first answer), for
+        ``undo_attempt`` to put back."""
+        rows = self._read(
+            "SELECT card, due, stability, updated_at FROM review_cards WHERE question_id = ?",
+            (question_id,),
+        )
+        return tuple(rows[0]) if rows else None
+
+    def undo_attempt(
+        self, attempt_id: int, question_id: str, schedule: tuple[Any, ...] | None
+    ) -> None:
+        """Take back an answer (a slip of the key): delete the attempt and put back the
+        schedule ``schedule_snapshot`` returned before it; one transaction."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "DELETE FROM attempts WHERE id = ? AND question_id = ?", (attempt_id, question_id)
+            )
+            if schedule is None:
+                conn.execute("DELETE FROM review_cards WHERE question_id = ?", (question_id,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO review_cards (question_id, card, due, stability, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (question_id, *schedule),
+                )
+
+        self._write(write)
+
     def attempts(
         self, question_id: str | None = None, *, session_id: int | None = None
     ) -> list[Attempt]:

@@ -70,6 +70,8 @@ class QuizRun:
         })
         self.question_started_at = clock()
         self.finished_at: float | None = None
+        # The last answer, while it can be taken back: (question id, attempt id, schedule before).
+        self._undoable: tuple[str, int, tuple[Any, ...] | None] | None = None
 
     # -- the current question ----------------------------------------------
 
@@ -120,9 +122,30 @@ class QuizRun:
         assert item is not None
         now = self.clock()
         verdict = self.session.answer(response, at=now)
-        self._save(item, verdict.correct, verdict.score,
-                   response if saved_response is None else saved_response, now)
+        schedule = self.store.schedule_snapshot(item.question.id)
+        attempt_id = self._save(item, verdict.correct, verdict.score,
+                                response if saved_response is None else saved_response, now)
+        self._undoable = (item.question.id, attempt_id, schedule)
         return verdict
+
+    def can_undo(self) -> bool:
+        """Whether the current question's answer can be taken back (answered, not yet left)."""
+        item = self.session.current
+        return (self._undoable is not None and item is not None and self._undoable[0] == item.question.id
+                and item.question.id in self.session.records)
+
+    def undo(self) -> bool:
+        """Take back the last answer: the attempt is deleted, the schedule is as before it, and
+        the question waits for an answer again (its clock restarted). False when there is none."""
+        if not self.can_undo():
+            return False
+        assert self._undoable is not None
+        question_id, attempt_id, schedule = self._undoable
+        self.store.undo_attempt(attempt_id, question_id, schedule)
+        self.session.forget_answer()
+        self._undoable = None
+        self.begin_question()
+        return True
 
     def skip(self) -> None:
         """Skip the current question: it counts as missed, and as a wrong answer for reviews."""
@@ -134,19 +157,20 @@ class QuizRun:
         self.begin_question()
 
     def advance(self) -> SessionItem | None:
+        self._undoable = None
         item = self.session.advance()
         self.begin_question()
         return item
 
-    def _save(self, item: SessionItem, correct: bool, score: float, response: Any, now: float) -> None:
+    def _save(self, item: SessionItem, correct: bool, score: float, response: Any, now: float) -> int:
         question = item.question
-        self.store.record_attempt(
+        return self.store.record_attempt(
             question.id, content_hash=content_hash(question), correct=correct, score=score,
             response=response, seconds=round(max(0.0, now - self.question_started_at), 3),
             hints_used=self.session.hints_used(item), session_id=self.session_id,
             mode=self.mode,  # type: ignore[arg-type]
             expected_seconds=expected_seconds(question.type, question.level),
-        )
+        ).attempt_id
 
     # -- the end -----------------------------------------------------------------
 

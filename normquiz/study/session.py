@@ -216,6 +216,10 @@ class QuizSession:
         self._record(self._require_current(), None, at)
         self.advance()
 
+    def forget_answer(self) -> None:
+        """Take back the answer to the current question (given, not yet advanced from)."""
+        self.records.pop(self._require_current().question.id, None)
+
     def advance(self) -> SessionItem | None:
         if not self.finished:
             self.position += 1

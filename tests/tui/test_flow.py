@@ -180,3 +180,22 @@ async def test_the_palette_reopens_the_last_summary(make_app) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
+
+
+async def test_u_takes_back_a_slip_and_asks_again(make_app, store) -> None:
+    app = make_app(start(("t-tf", "t-single")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await answer(pilot, correctly=False)
+        assert store.attempt_count() == 1 and store.review_states()
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.phase == "answering" and current_question(pilot).id == "t-tf"
+        assert store.attempt_count() == 0 and store.review_states() == {}
+        await answer(pilot, correctly=True)
+        assert screen.verdict.correct
+        await pilot.press("n")
+        await pilot.pause()
+        assert not screen.check_action("undo", ())  # the last answer is behind us now
+    assert [(a.question_id, a.correct) for a in store.attempts()] == [("t-tf", True)]

@@ -35,6 +35,7 @@ start a level, the last summary, change the theme) · `r` reload the question fi
 | `h` | next hint (one at a time) |
 | `s` | skip (counts as missed) |
 | `n` | next question, after the verdict |
+| `u` | undo: take back the answer just given (not saved, schedule as before), answer again |
 | `d` | open the question's demo |
 | `f` | flag the question as wrong or unclear |
 | `tab` | leave a text field, so that `h`, `s` and `f` work |

@@ -80,6 +80,7 @@ class QuizScreen(Screen[None]):
         Binding("n", "next", "Next"),
         Binding("d", "demo", "Demo"),
         Binding("f", "flag", "Flag"),
+        Binding("u", "undo", "Undo"),
         # Escape means "back" on every screen: here, end the quiz (asking first while questions
         # are left). Tab leaves a text field, so that the letter keys work again.
         Binding("tab", "leave_field", "Keys h s f", show=True),
@@ -203,6 +204,8 @@ class QuizScreen(Screen[None]):
             return self.phase == "answering"
         if action == "next":
             return self.phase == "verdict"
+        if action == "undo":
+            return self.phase == "verdict" and self.run.can_undo()
         if action == "demo":
             return self.phase == "verdict" and self.question.demo is not None
         return True
@@ -351,6 +354,13 @@ class QuizScreen(Screen[None]):
         line = Content.assemble((f"Hint {used}: ", "bold $text-accent"), " ".join(hint.split()))
         self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
         self.refresh_bindings()  # focus stays where it was: h again shows the next hint
+
+    async def action_undo(self) -> None:
+        """Take back the answer just given (a slip of the key): ask the question again."""
+        if self.phase == "verdict" and self.run.undo():
+            self.notify("Answer taken back: it is not saved and the review schedule is as before.",
+                        timeout=3)
+            await self.show_question(restart_time=False)
 
     async def action_skip(self) -> None:
         if self.phase == "answering" and self.run.current is not None:
