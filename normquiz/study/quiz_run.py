@@ -147,13 +147,14 @@ class QuizRun:
         self.begin_question()
         return True
 
-    def skip(self) -> None:
-        """Skip the current question: it counts as missed, and as a wrong answer for reviews."""
+    def skip(self, *, advance: bool = True) -> None:
+        """Skip the current question: it counts as missed, and as a wrong answer for reviews.
+        With ``advance`` False the question stays current (its answer is shown) until ``advance()``."""
         item = self.session.current
         assert item is not None
         now = self.clock()
         self._save(item, False, 0.0, {"skipped": True}, now)
-        self.session.skip(at=now)
+        self.session.skip(at=now, advance=advance)
         self.begin_question()
 
     def advance(self) -> SessionItem | None:

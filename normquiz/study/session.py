@@ -211,10 +211,12 @@ class QuizSession:
         self._record(item, verdict, at)
         return verdict
 
-    def skip(self, *, at: float) -> None:
-        """Record the current question as skipped (it counts as missed) and advance."""
+    def skip(self, *, at: float, advance: bool = True) -> None:
+        """Record the current question as skipped (it counts as missed) and advance (unless
+        ``advance`` is False: the answer is shown first, ``advance()`` goes on)."""
         self._record(self._require_current(), None, at)
-        self.advance()
+        if advance:
+            self.advance()
 
     def forget_answer(self) -> None:
         """Take back the answer to the current question (given, not yet advanced from)."""

@@ -199,3 +199,32 @@ async def test_u_takes_back_a_slip_and_asks_again(make_app, store) -> None:
         await pilot.pause()
         assert not screen.check_action("undo", ())  # the last answer is behind us now
     assert [(a.question_id, a.correct) for a in store.attempts()] == [("t-tf", True)]
+
+
+async def test_skip_shows_the_answer_as_a_skip_and_the_bar_shows_progress(make_app, store) -> None:
+    app = make_app(start(("t-single", "t-tf")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert "░" * 10 in str(screen.query_one("#status").visual)  # nothing answered yet
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.phase == "verdict" and screen.verdict is None
+        assert "Skipped" in str(screen.query_one("#verdict-title").visual)
+        assert "Axis 0, over the examples" in visible_text(app)  # the answer
+        assert "█" * 5 + "░" * 5 in str(screen.query_one("#status").visual)  # one of two
+        assert not screen.check_action("undo", ())  # a skip is not taken back
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_question(pilot).id == "t-tf"
+    assert [(a.question_id, a.response) for a in store.attempts()] == [("t-single", {"skipped": True})]
+
+
+async def test_home_says_what_mastered_means(make_app) -> None:
+    from normquiz.progress import MASTERY_STABILITY_DAYS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        note = str(app.screen.query_one("#mastered-means").render())
+        assert note.startswith("mastered:") and f"{MASTERY_STABILITY_DAYS:g} days" in note

@@ -100,7 +100,7 @@ async def test_hints_one_at_a_time_and_recorded(make_app, store: ProgressStore) 
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
-            await pilot.press("tab", "s")  # leave the text field, skip
+            await pilot.press("tab", "s", "n")  # leave the text field, skip (the answer shows), next
             await pilot.pause()
         screen = app.screen
         await pilot.press("h")
@@ -128,7 +128,7 @@ async def test_flag_and_demo_from_the_verdict(make_app, store: ProgressStore) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
-            await pilot.press("tab", "s")
+            await pilot.press("tab", "s", "n")
             await pilot.pause()
         await answer(pilot, correctly=False)
         screen = app.screen

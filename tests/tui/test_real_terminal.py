@@ -85,6 +85,8 @@ def test_home_a_quiz_a_demo_and_back_in_tmux(terminal: Terminal) -> None:
         terminal.press("Tab")  # a text field: leave it, so that s is "skip"
         terminal.wait_for_text("s Skip")
     terminal.press("s")
+    terminal.wait_for_text("Skipped")  # the answer is shown, as a skip
+    terminal.press("n")
     terminal.wait_for_text("Question 2 of")
     terminal.press("Escape")
     terminal.wait_for_text("End the quiz?")

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from normquiz.bank import LoadResult
 
 MAX_BANNER_PROBLEMS = 4
+#: What "mastered" on the menu means (``normquiz.progress.stats``'s definition, in a sentence).
+MASTERED = ("mastered: the latest answer was right and FSRS expects you to still recall it "
+            "a week later (stability of 7 days or more)")
 
 
 def _row(label: str, detail: str = "", width: int = 17) -> Content:
@@ -60,6 +63,7 @@ class HomeScreen(Screen[None]):
             with Vertical(id="start-column"):
                 yield Label("Practice, review, interview", classes="section")
                 yield OptionList(*self._menu_options(None), id="menu")
+                yield Static(MASTERED, id="mastered-means")
             with Vertical(id="side-column"):
                 yield Label("Topics", classes="section")
                 yield OptionList(Option("Loading the questions…", disabled=True), id="topics")

@@ -36,6 +36,7 @@ from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
 TICK_SECONDS = 0.25
+PROGRESS_WIDTH = 10
 TYPE_NAMES = {
     "single_choice": "single choice", "multiple_choice": "multiple choice", "true_false": "true or false",
     "numeric": "number", "short_answer": "short answer", "ordering": "ordering", "open": "open question",
@@ -51,6 +52,12 @@ HOW_TO_ANSWER = {
     "short_answer": "Type a word or a few and press enter.",
     "open": "Write your answer, then ctrl+s (or the button) to see the model answer.",
 }
+
+
+def progress_bar(done: int, total: int, width: int = PROGRESS_WIDTH) -> list[tuple[str, str]]:
+    """The session's progress as a short bar: one cell per 1/width of the questions answered."""
+    filled = round(width * done / total) if total else 0
+    return [("█" * filled, "$text-success"), ("░" * (width - filled), "$text-muted")]
 
 
 def answer_widget(question: m.QuestionBase, order: tuple[int, ...]) -> Widget:
@@ -173,7 +180,8 @@ class QuizScreen(Screen[None]):
         total, answered = len(self.run), summary.overall.asked
         position = min(self.run.position + 1, total)
         parts: list[tuple[str, str] | str] = [(self.run.request.describe(), "bold"),
-                                              f"   Question {position} of {total}"]
+                                              f"   Question {position} of {total} ",
+                                              *progress_bar(answered, total)]
         if self.run.session.shows_feedback:
             parts.append(f"   Score {summary.overall.correct}/{answered}")
         else:
@@ -317,7 +325,8 @@ class QuizScreen(Screen[None]):
 
         self.call_after_refresh(scroll)
 
-    async def _show_verdict(self, verdict: AnswerVerdict) -> None:
+    async def _show_verdict(self, verdict: AnswerVerdict | None) -> None:
+        """The verdict and the explanation (``verdict`` None: the question was skipped)."""
         item = self.run.current
         assert item is not None
         question = item.question
@@ -330,7 +339,7 @@ class QuizScreen(Screen[None]):
         if question.demo is not None:
             demo.label = f"Demo: {question.demo.name} (d)"
         body = verdict_markdown(question, verdict, instance=self.run.session.instance(item),
-                                show_answer=not isinstance(question, m.OpenQuestion))
+                                show_answer=verdict is None or not isinstance(question, m.OpenQuestion))
         title = self.query_one("#verdict-title", Static)
         title.update(verdict_title(verdict))
         self.query_one("#verdict-body", MarkdownText).show(body)
@@ -367,8 +376,14 @@ class QuizScreen(Screen[None]):
             await self._skip()
 
     async def _skip(self) -> None:
-        self.run.skip()
-        await self.show_question(restart_time=False)
+        """A skip counts as missed; where answers get feedback, the answer is shown (titled
+        "Skipped", not "Incorrect") before the next question."""
+        if self.run.session.shows_feedback:
+            self.run.skip(advance=False)
+            await self._show_verdict(None)
+        else:
+            self.run.skip()
+            await self.show_question(restart_time=False)
 
     async def action_next(self) -> None:
         if self.phase != "verdict":
