@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from normquiz.progress.clock import (
     Clock,
     as_utc,
+    from_stored_text,
     local_day,
     to_stored_text,
     utc_now,
@@ -50,7 +51,7 @@ from normquiz.progress.records import (
     SessionMode,
     json_text,
 )
-from normquiz.progress.scheduling import ReviewScheduler, rating_for
+from normquiz.progress.scheduling import Rating, ReviewScheduler, rating_for
 
 T = TypeVar("T")
 
@@ -305,6 +306,36 @@ class ProgressStore:
                     "updated_at) VALUES (?, ?, ?, ?, ?)",
                     (question_id, *schedule),
                 )
+
+        self._write(write)
+
+    def rate_attempt(
+        self,
+        attempt_id: int,
+        question_id: str,
+        schedule: tuple[Any, ...] | None,
+        rating: Rating,
+    ) -> None:
+        """The learner's own rating of an answer (Again, Hard, Good, Easy: self-grading where the
+        app cannot judge): the attempt keeps it and the schedule is worked out again from
+        ``schedule`` (``schedule_snapshot`` before the answer) with it; one transaction."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                "SELECT answered_at FROM attempts WHERE id = ? AND question_id = ?",
+                (attempt_id, question_id),
+            ).fetchone()
+            if row is None:
+                raise ValueError(f"There is no answer {attempt_id} to {question_id!r} to rate.")
+            answered_at = from_stored_text(row[0])
+            card = self._scheduler.review(schedule[0] if schedule else None, rating, answered_at)
+            conn.execute("UPDATE attempts SET rating = ? WHERE id = ?", (int(rating), attempt_id))
+            conn.execute(
+                "INSERT OR REPLACE INTO review_cards (question_id, card, due, stability, "
+                "updated_at) VALUES (?, ?, ?, ?, ?)",
+                (question_id, card.card_json, to_stored_text(card.due), card.stability_days,
+                 to_stored_text(answered_at)),
+            )  # fmt: skip
 
         self._write(write)
 

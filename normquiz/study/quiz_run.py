@@ -14,6 +14,7 @@ from typing import Any
 from normquiz.bank import AnswerVerdict, QuestionBase, content_hash
 from normquiz.study.session import QuizSession, SessionItem, SessionOptions, SessionSummary
 from normquiz.progress import ProgressStore, expected_seconds
+from normquiz.progress.scheduling import Rating
 from normquiz.study.request import QuizRequest
 
 DEFAULT_COUNT = 10
@@ -133,6 +134,16 @@ class QuizRun:
         item = self.session.current
         return (self._undoable is not None and item is not None and self._undoable[0] == item.question.id
                 and item.question.id in self.session.records)
+
+    def rate(self, rating: Rating) -> bool:
+        """Self-grading: the learner's rating of the answer just given becomes what the review
+        schedule gets (instead of the one worked out from correctness, hints and time)."""
+        if not self.can_undo():
+            return False
+        assert self._undoable is not None
+        question_id, attempt_id, schedule = self._undoable
+        self.store.rate_attempt(attempt_id, question_id, schedule, rating)
+        return True
 
     def undo(self) -> bool:
         """Take back the last answer: the attempt is deleted, the schedule is as before it, and

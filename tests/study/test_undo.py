@@ -75,3 +75,22 @@ def test_only_the_answer_on_screen_can_be_taken_back(store: ProgressStore) -> No
     run.advance()
     assert not run.can_undo() and not run.undo()
     assert store.attempt_count() == 1
+
+
+def test_a_self_rating_is_what_the_schedule_gets(store: ProgressStore, tmp_path: Path) -> None:
+    from normquiz.progress.scheduling import Rating
+
+    easy = start(store, "q-0")
+    easy.answer(False)  # the app's own rating: Again
+    assert store.attempts()[0].rating == Rating.Again
+    assert easy.rate(Rating.Easy)
+    assert store.attempts()[0].rating == Rating.Easy
+    rated = store.review_states()["q-0"].stability_days
+
+    other = ProgressStore.open(tmp_path / "other")  # the same answer rated Easy from the start
+    try:
+        other.record_attempt("q-0", content_hash="h", correct=True, seconds=0.1, expected_seconds=100.0)
+        assert other.attempts()[0].rating == Rating.Easy
+        assert rated == other.review_states()["q-0"].stability_days
+    finally:
+        other.close()

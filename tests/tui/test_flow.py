@@ -228,3 +228,20 @@ async def test_home_says_what_mastered_means(make_app) -> None:
         await ready(pilot)
         note = str(app.screen.query_one("#mastered-means").render())
         assert note.startswith("mastered:") and f"{MASTERY_STABILITY_DAYS:g} days" in note
+
+
+async def test_after_an_open_question_the_learner_rates_the_recall(make_app, store) -> None:
+    from normquiz.progress.scheduling import Rating
+
+    app = make_app(start(("t-open",)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await answer(pilot, correctly=False)  # no key point ticked: Again
+        screen = app.screen
+        assert "How well did you know it? 1 Again · 2 Hard · 3 Good · 4 Easy" in visible_text(app)
+        assert store.attempts()[0].rating == Rating.Again
+        await pilot.press("3")
+        await pilot.pause()
+        assert store.attempts()[0].rating == Rating.Good
+        assert "you rated it Good" in visible_text(app)
+        assert screen.phase == "verdict"

@@ -36,6 +36,7 @@ start a level, the last summary, change the theme) · `r` reload the question fi
 | `s` | skip (counts as missed) |
 | `n` | next question, after the verdict |
 | `u` | undo: take back the answer just given (not saved, schedule as before), answer again |
+| `1`–`4` | after an open question: rate your recall Again, Hard, Good, Easy (the schedule follows it) |
 | `d` | open the question's demo |
 | `f` | flag the question as wrong or unclear |
 | `tab` | leave a text field, so that `h`, `s` and `f` work |

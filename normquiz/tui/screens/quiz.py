@@ -36,6 +36,8 @@ from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
 TICK_SECONDS = 0.25
+#: Self-grading keys after an open question: FSRS's four ratings.
+RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 PROGRESS_WIDTH = 10
 TYPE_NAMES = {
     "single_choice": "single choice", "multiple_choice": "multiple choice", "true_false": "true or false",
@@ -88,6 +90,8 @@ class QuizScreen(Screen[None]):
         Binding("d", "demo", "Demo"),
         Binding("f", "flag", "Flag"),
         Binding("u", "undo", "Undo"),
+        # Self-grading after an open question: the verdict says so (the footer has no room).
+        *[Binding(str(grade), f"rate({grade})", name, show=False) for grade, name in RATINGS.items()],
         # Escape means "back" on every screen: here, end the quiz (asking first while questions
         # are left). Tab leaves a text field, so that the letter keys work again.
         Binding("tab", "leave_field", "Keys h s f", show=True),
@@ -116,6 +120,7 @@ class QuizScreen(Screen[None]):
             yield Vertical(id="assess")
             with Vertical(id="verdict"):
                 yield Static(id="verdict-title")
+                yield Static(id="rate")
                 yield MarkdownText(id="verdict-body")
                 with Horizontal(id="verdict-buttons"):
                     yield Button("Next (n)", id="next", variant="primary", compact=True)
@@ -156,6 +161,7 @@ class QuizScreen(Screen[None]):
         self.query_one("#verdict").display = False
         self._set_text("#error", None)
         self._set_text("#hints", None)
+        self._set_text("#rate", None)
         widget = answer_widget(question, item.display_order)
         if isinstance(widget, (Input, TextArea)):
             widget.cursor_blink = quiz_host(self).cursor_blink
@@ -214,6 +220,8 @@ class QuizScreen(Screen[None]):
             return self.phase == "verdict"
         if action == "undo":
             return self.phase == "verdict" and self.run.can_undo()
+        if action == "rate":
+            return self.phase == "verdict" and self.self_graded() and self.run.can_undo()
         if action == "demo":
             return self.phase == "verdict" and self.question.demo is not None
         return True
@@ -344,6 +352,8 @@ class QuizScreen(Screen[None]):
         title.update(verdict_title(verdict))
         self.query_one("#verdict-body", MarkdownText).show(body)
         self.query_one("#verdict").display = True
+        if verdict is not None and self.self_graded():
+            self._show_rating(None)
         next_button = self.query_one("#next", Button)
         next_button.focus(scroll_visible=False)
         self.update_status()
@@ -363,6 +373,22 @@ class QuizScreen(Screen[None]):
         line = Content.assemble((f"Hint {used}: ", "bold $text-accent"), " ".join(hint.split()))
         self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
         self.refresh_bindings()  # focus stays where it was: h again shows the next hint
+
+    def self_graded(self) -> bool:
+        """Whether the learner rates the current answer (open questions: the app cannot judge)."""
+        return isinstance(self.question, m.OpenQuestion) and self.run.session.shows_feedback
+
+    def action_rate(self, grade: int) -> None:
+        from normquiz.progress.scheduling import Rating
+
+        if self.run.rate(Rating(grade)):
+            self._show_rating(RATINGS[grade])
+
+    def _show_rating(self, chosen: str | None) -> None:
+        keys = " · ".join(f"{grade} {name}" for grade, name in RATINGS.items())
+        now = (f"you rated it [b]{chosen}[/b]: the review schedule follows your rating" if chosen
+               else "until you rate it, the schedule follows the key points you ticked")
+        self._set_text("#rate", Content.from_markup(f"How well did you know it? {keys} ({now})"))
 
     async def action_undo(self) -> None:
         """Take back the answer just given (a slip of the key): ask the question again."""
