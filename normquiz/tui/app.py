@@ -92,7 +92,31 @@ class NormquizApp(App[None]):
         self._started = time.perf_counter()
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = DEFAULT_THEME  # before the first styling: a change later restyles everything
+        # Before the first styling (a change later restyles everything): the theme chosen last time.
+        self._settings_folder = data_dir if data_dir is not None else (
+            store.path.parent if store is not None and store.path is not None else None)
+        self.theme = self._saved_theme() or DEFAULT_THEME
+        self._theme_loaded = True
+
+    # -- settings kept between runs ---------------------------------------------------
+
+    def _saved_theme(self) -> str | None:
+        if self._settings_folder is None:
+            return None
+        from normquiz.study.settings import load_settings
+
+        theme = load_settings(self._settings_folder).theme
+        return theme if theme in self.available_themes else None
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember the theme the learner picks (the command palette's "Change theme")."""
+        if not getattr(self, "_theme_loaded", False) or self._settings_folder is None:
+            return
+        from normquiz.study.settings import load_settings, save_settings
+
+        saved = load_settings(self._settings_folder)
+        if saved.theme != theme:
+            save_settings(self._settings_folder, replace(saved, theme=theme))
 
     # -- start-up ----------------------------------------------------------------
 

@@ -245,3 +245,16 @@ async def test_after_an_open_question_the_learner_rates_the_recall(make_app, sto
         assert store.attempts()[0].rating == Rating.Good
         assert "you rated it Good" in visible_text(app)
         assert screen.phase == "verdict"
+
+
+async def test_the_theme_is_remembered_between_runs(make_app, store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert app.theme == "normquiz"
+        app.theme = "textual-light"  # as the palette's "Change theme" does
+        await pilot.pause()
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert again.theme == "textual-light"
