@@ -481,6 +481,14 @@ class ProgressStore:
             )
         )
 
+    def last_unfinished_session(self) -> Session | None:
+        """The latest session that was never ended (quit or killed mid-way), or None."""
+        rows = self._read(
+            f"SELECT {Session.COLUMNS} FROM sessions WHERE ended_at IS NULL "
+            "ORDER BY started_at DESC, id DESC LIMIT 1"
+        )
+        return Session.from_row(rows[0]) if rows else None
+
     def session(self, session_id: int) -> Session | None:
         """The session with that id, or None."""
         rows = self._read(f"SELECT {Session.COLUMNS} FROM sessions WHERE id = ?", (session_id,))

@@ -18,6 +18,7 @@ from normquiz.progress.scheduling import Rating
 from normquiz.study.request import QuizRequest
 
 DEFAULT_COUNT = 10
+ASKED_KEY = "asked_ids"
 INTERVIEW_COUNT = 8
 MIN_INTERVIEW_SECONDS = 20.0
 
@@ -68,6 +69,8 @@ class QuizRun:
         self.session_id = store.start_session(self.mode, {  # type: ignore[arg-type]
             "levels": list(request.levels), "tags": list(request.tags), "count": request.count,
             "seed": session.options.seed, "question_ids": list(request.question_ids), "cram": request.cram,
+            # What was asked, in order: a session quit mid-way resumes with the rest (study/resume.py).
+            ASKED_KEY: [item.question.id for item in session.items],
         })
         self.question_started_at = clock()
         self.finished_at: float | None = None

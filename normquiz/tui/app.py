@@ -27,6 +27,7 @@ from normquiz.tui.messages import (
     HelpRequested,
     QuizFinished,
     QuizRequested,
+    ResumeRequested,
     StatsRequested,
     SummaryRequested,
 )
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.progress import ProgressStats, ProgressStore
     from normquiz.study.quiz_run import QuizRun
+    from normquiz.study.resume import Resumable
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class NormquizApp(App[None]):
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
         self.last_run: QuizRun | None = None  # the last quiz that reached its summary
+        self.resumable: Resumable | None = None  # an earlier run's unfinished quiz
         self._seeds = random.Random()
         # What the learner asked for before the questions were read: done once they are.
         self._pending: Callable[[], None] | None = None
@@ -150,6 +153,10 @@ class NormquizApp(App[None]):
 
     def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
         self.bank = result
+        if not reloaded and self.store is not None:
+            from normquiz.study.resume import resumable
+
+            self.resumable = resumable(self.store, result.questions)
         for screen in self.screen_stack:
             screen.post_message(BankLoaded(result, reloaded=reloaded))
         if reloaded:
@@ -197,6 +204,14 @@ class NormquizApp(App[None]):
             self.pop_screen()
         self.last_run = message.run
         self.switch_screen(self._summary_screen(message.run))
+
+    def on_resume_requested(self, message: ResumeRequested) -> None:
+        """Ask the rest of the unfinished quiz; the old session is closed (its answers stay)."""
+        resume, self.resumable = self.resumable, None
+        if resume is None or self.store is None:
+            return
+        self.store.end_session(resume.session_id)
+        self.start_quiz(resume.request)
 
     def on_summary_requested(self, message: SummaryRequested) -> None:
         self.open_last_summary()

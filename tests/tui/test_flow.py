@@ -258,3 +258,24 @@ async def test_the_theme_is_remembered_between_runs(make_app, store) -> None:
     async with again.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert again.theme == "textual-light"
+
+
+async def test_a_quiz_quit_mid_way_is_offered_again_on_the_next_start(make_app, store) -> None:
+    first = make_app(QuizRequest(levels=("basic",), seed=2))
+    async with first.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        asked = [item.question.id for item in first.screen.run.session.items]
+        await answer(pilot)
+    # The app ended without the summary, as if the terminal was closed.
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        menu = again.screen.query_one("#menu")
+        assert menu.highlighted == menu.get_option_index("resume")
+        assert "1 of 3 done" in str(menu.get_option("resume").prompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(again.screen, QuizScreen)
+        assert [item.question.id for item in again.screen.run.session.items] == asked[1:]
+        assert again.resumable is None
+        assert store.last_unfinished_session().id == again.screen.run.session_id  # the old one is closed

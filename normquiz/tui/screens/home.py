@@ -20,6 +20,7 @@ from normquiz.tui.messages import (
     DemoRequested,
     HelpRequested,
     QuizRequested,
+    ResumeRequested,
     StatsRequested,
     SummaryRequested,
 )
@@ -104,7 +105,11 @@ class HomeScreen(Screen[None]):
         def questions(count: int) -> str:
             return f"{count:>3} q" if bank is not None else "  … q"
 
-        options = [
+        options: list[Option | None] = []
+        resume = quiz_host(self).resumable
+        if resume is not None:
+            options += [Option(_row("Resume", resume.describe()), id="resume"), None]
+        options += [
             Option(_row(level.capitalize(), f"{questions(counts[level])}  {mastery.get(level, '')}"),
                    id=f"level:{level}")
             for level in LEVELS
@@ -137,7 +142,7 @@ class HomeScreen(Screen[None]):
         if store is None:
             return (bank,)
         return (bank, store.notices, store.attempt_count(), tuple(store.due_question_ids()),
-                quiz_host(self).last_run)
+                quiz_host(self).last_run, quiz_host(self).resumable)
 
     def _show_bank(self, bank: LoadResult) -> None:
         """Counts, mastery, reviews due, topics and the banner; only when they can have changed
@@ -196,6 +201,8 @@ class HomeScreen(Screen[None]):
             self.post_message(HelpRequested())
         elif choice == "last-summary":
             self.post_message(SummaryRequested())
+        elif choice == "resume":
+            self.post_message(ResumeRequested())
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:
