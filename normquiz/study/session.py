@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from normquiz.bank import model as m
 from normquiz.bank.checking import AnswerVerdict, check_answer

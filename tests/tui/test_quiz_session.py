@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from normquiz.bank import model as m
 from normquiz.progress import ProgressStore
 from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
