@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from normquiz.progress.clock import (
     Clock,
     as_utc,
+    from_stored_text,
     local_day,
     to_stored_text,
     utc_now,
@@ -49,7 +50,7 @@ from normquiz.progress.records import (
     decode_rows,
     json_text,
 )
-from normquiz.progress.scheduling import ReviewScheduler, rating_for
+from normquiz.progress.scheduling import Rating, ReviewScheduler, rating_for
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -295,6 +296,66 @@ class ProgressStore:
         return RecordedAttempt(attempt_id=0, rating=rating, due=card.due, stability_days=card.stability_days,
                                content_changed=content_changed, saved=False)
 
+    def schedule_snapshot(self, question_id: str) -> tuple[Any, ...] | None:
+        """The question's review schedule as stored now (None before its first answer), for
+        ``undo_attempt`` to put back."""
+        rows = self._read(
+            "SELECT card, due, stability, updated_at FROM review_cards WHERE question_id = ?",
+            (question_id,),
+        )
+        return tuple(rows[0]) if rows else None
+
+    def undo_attempt(
+        self, attempt_id: int, question_id: str, schedule: tuple[Any, ...] | None
+    ) -> None:
+        """Take back an answer (a slip of the key): delete the attempt and put back the
+        schedule ``schedule_snapshot`` returned before it; one transaction."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "DELETE FROM attempts WHERE id = ? AND question_id = ?", (attempt_id, question_id)
+            )
+            if schedule is None:
+                conn.execute("DELETE FROM review_cards WHERE question_id = ?", (question_id,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO review_cards (question_id, card, due, stability, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (question_id, *schedule),
+                )
+
+        self._write(write)
+
+    def rate_attempt(
+        self,
+        attempt_id: int,
+        question_id: str,
+        schedule: tuple[Any, ...] | None,
+        rating: Rating,
+    ) -> None:
+        """The learner's own rating of an answer (Again, Hard, Good, Easy: self-grading where the
+        app cannot judge): the attempt keeps it and the schedule is worked out again from
+        ``schedule`` (``schedule_snapshot`` before the answer) with it; one transaction."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                "SELECT answered_at FROM attempts WHERE id = ? AND question_id = ?",
+                (attempt_id, question_id),
+            ).fetchone()
+            if row is None:
+                raise ValueError(f"There is no answer {attempt_id} to {question_id!r} to rate.")
+            answered_at = from_stored_text(row[0])
+            card = self._scheduler.review(schedule[0] if schedule else None, rating, answered_at)
+            conn.execute("UPDATE attempts SET rating = ? WHERE id = ?", (int(rating), attempt_id))
+            conn.execute(
+                "INSERT OR REPLACE INTO review_cards (question_id, card, due, stability, "
+                "updated_at) VALUES (?, ?, ?, ?, ?)",
+                (question_id, card.card_json, to_stored_text(card.due), card.stability_days,
+                 to_stored_text(answered_at)),
+            )  # fmt: skip
+
+        self._write(write)
+
     def attempts(
         self, question_id: str | None = None, *, session_id: int | None = None
     ) -> list[Attempt]:
@@ -446,6 +507,14 @@ class ProgressStore:
                 (ended_at, self._guard.waiting.real_session_id(session_id)),
             )
         )
+
+    def last_unfinished_session(self) -> Session | None:
+        """The latest session that was never ended (quit or killed mid-way), or None."""
+        rows = self._read(
+            f"SELECT {Session.COLUMNS} FROM sessions WHERE ended_at IS NULL "
+            "ORDER BY started_at DESC, id DESC LIMIT 1"
+        )
+        return Session.from_row(rows[0]) if rows else None
 
     def session(self, session_id: int) -> Session | None:
         """The session with that id, or None."""

@@ -14,9 +14,11 @@ from typing import Any
 from normquiz.bank import AnswerVerdict, QuestionBase, content_hash
 from normquiz.study.session import QuizSession, SessionItem, SessionOptions, SessionSummary
 from normquiz.progress import ProgressStore, expected_seconds
+from normquiz.progress.scheduling import Rating
 from normquiz.study.request import QuizRequest
 
 DEFAULT_COUNT = 10
+ASKED_KEY = "asked_ids"
 INTERVIEW_COUNT = 8
 MIN_INTERVIEW_SECONDS = 20.0
 
@@ -67,9 +69,13 @@ class QuizRun:
         self.session_id = store.start_session(self.mode, {  # type: ignore[arg-type]
             "levels": list(request.levels), "tags": list(request.tags), "count": request.count,
             "seed": session.options.seed, "question_ids": list(request.question_ids), "cram": request.cram,
+            # What was asked, in order: a session quit mid-way resumes with the rest (study/resume.py).
+            ASKED_KEY: [item.question.id for item in session.items],
         })
         self.question_started_at = clock()
         self.finished_at: float | None = None
+        # The last answer, while it can be taken back: (question id, attempt id, schedule before).
+        self._undoable: tuple[str, int, tuple[Any, ...] | None] | None = None
 
     # -- the current question ----------------------------------------------
 
@@ -120,33 +126,66 @@ class QuizRun:
         assert item is not None
         now = self.clock()
         verdict = self.session.answer(response, at=now)
-        self._save(item, verdict.correct, verdict.score,
-                   response if saved_response is None else saved_response, now)
+        schedule = self.store.schedule_snapshot(item.question.id)
+        attempt_id = self._save(item, verdict.correct, verdict.score,
+                                response if saved_response is None else saved_response, now)
+        self._undoable = (item.question.id, attempt_id, schedule)
         return verdict
 
-    def skip(self) -> None:
-        """Skip the current question: it counts as missed, and as a wrong answer for reviews."""
+    def can_undo(self) -> bool:
+        """Whether the current question's answer can be taken back (answered, not yet left)."""
+        item = self.session.current
+        return (self._undoable is not None and item is not None and self._undoable[0] == item.question.id
+                and item.question.id in self.session.records)
+
+    def rate(self, rating: Rating) -> bool:
+        """Self-grading: the learner's rating of the answer just given becomes what the review
+        schedule gets (instead of the one worked out from correctness, hints and time)."""
+        if not self.can_undo():
+            return False
+        assert self._undoable is not None
+        question_id, attempt_id, schedule = self._undoable
+        self.store.rate_attempt(attempt_id, question_id, schedule, rating)
+        return True
+
+    def undo(self) -> bool:
+        """Take back the last answer: the attempt is deleted, the schedule is as before it, and
+        the question waits for an answer again (its clock restarted). False when there is none."""
+        if not self.can_undo():
+            return False
+        assert self._undoable is not None
+        question_id, attempt_id, schedule = self._undoable
+        self.store.undo_attempt(attempt_id, question_id, schedule)
+        self.session.forget_answer()
+        self._undoable = None
+        self.begin_question()
+        return True
+
+    def skip(self, *, advance: bool = True) -> None:
+        """Skip the current question: it counts as missed, and as a wrong answer for reviews.
+        With ``advance`` False the question stays current (its answer is shown) until ``advance()``."""
         item = self.session.current
         assert item is not None
         now = self.clock()
         self._save(item, False, 0.0, {"skipped": True}, now)
-        self.session.skip(at=now)
+        self.session.skip(at=now, advance=advance)
         self.begin_question()
 
     def advance(self) -> SessionItem | None:
+        self._undoable = None
         item = self.session.advance()
         self.begin_question()
         return item
 
-    def _save(self, item: SessionItem, correct: bool, score: float, response: Any, now: float) -> None:
+    def _save(self, item: SessionItem, correct: bool, score: float, response: Any, now: float) -> int:
         question = item.question
-        self.store.record_attempt(
+        return self.store.record_attempt(
             question.id, content_hash=content_hash(question), correct=correct, score=score,
             response=response, seconds=round(max(0.0, now - self.question_started_at), 3),
             hints_used=self.session.hints_used(item), session_id=self.session_id,
             mode=self.mode,  # type: ignore[arg-type]
             expected_seconds=expected_seconds(question.type, question.level),
-        )
+        ).attempt_id
 
     # -- the end -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from normquiz.bank import model as m
 from normquiz.bank.checking import AnswerVerdict, check_answer
@@ -213,10 +213,16 @@ class QuizSession:
         self._record(item, verdict, at)
         return verdict
 
-    def skip(self, *, at: float) -> None:
-        """Record the current question as skipped (it counts as missed) and advance."""
+    def skip(self, *, at: float, advance: bool = True) -> None:
+        """Record the current question as skipped (it counts as missed) and advance (unless
+        ``advance`` is False: the answer is shown first, ``advance()`` goes on)."""
         self._record(self._require_current(), None, at)
-        self.advance()
+        if advance:
+            self.advance()
+
+    def forget_answer(self) -> None:
+        """Take back the answer to the current question (given, not yet advanced from)."""
+        self.records.pop(self._require_current().question.id, None)
 
     def advance(self) -> SessionItem | None:
         if not self.finished:

@@ -30,6 +30,7 @@ from normquiz.tui.messages import (
     HelpRequested,
     QuizFinished,
     QuizRequested,
+    ResumeRequested,
     StatsRequested,
     SummaryRequested,
 )
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.progress import ProgressStats, ProgressStore
     from normquiz.study.quiz_run import QuizRun
+    from normquiz.study.resume import Resumable
 
 T = TypeVar("T")
 
@@ -125,13 +127,38 @@ class NormquizApp(App[None]):
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
         self.last_run: QuizRun | None = None  # the last quiz that reached its summary
+        self.resumable: Resumable | None = None  # an earlier run's unfinished quiz
         self._seeds = random.Random()
         # What the learner asked for before the questions were read: done once they are.
         self._pending: Callable[[], None] | None = None
         self._started = time.perf_counter()
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = DEFAULT_THEME  # before the first styling: a change later restyles everything
+        # Before the first styling (a change later restyles everything): the theme chosen last time.
+        self._settings_folder = data_dir if data_dir is not None else (
+            store.path.parent if store is not None and store.path is not None else None)
+        self.theme = self._saved_theme() or DEFAULT_THEME
+        self._theme_loaded = True
+
+    # -- settings kept between runs ---------------------------------------------------
+
+    def _saved_theme(self) -> str | None:
+        if self._settings_folder is None:
+            return None
+        from normquiz.study.settings import load_settings
+
+        theme = load_settings(self._settings_folder).theme
+        return theme if theme in self.available_themes else None
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember the theme the learner picks (the command palette's "Change theme")."""
+        if not getattr(self, "_theme_loaded", False) or self._settings_folder is None:
+            return
+        from normquiz.study.settings import load_settings, save_settings
+
+        saved = load_settings(self._settings_folder)
+        if saved.theme != theme:
+            save_settings(self._settings_folder, replace(saved, theme=theme))
 
     # -- start-up ----------------------------------------------------------------
 
@@ -174,6 +201,10 @@ class NormquizApp(App[None]):
 
     def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
         self.bank = result
+        if not reloaded and self.store is not None:
+            from normquiz.study.resume import resumable
+
+            self.resumable = resumable(self.store, result.questions)
         for screen in self.screen_stack:
             screen.post_message(BankLoaded(result, reloaded=reloaded))
         if reloaded:
@@ -233,6 +264,14 @@ class NormquizApp(App[None]):
             self.pop_screen()
         self.last_run = message.run
         self.switch_screen(self._summary_screen(message.run))
+
+    def on_resume_requested(self, message: ResumeRequested) -> None:
+        """Ask the rest of the unfinished quiz; the old session is closed (its answers stay)."""
+        resume, self.resumable = self.resumable, None
+        if resume is None or self.store is None:
+            return
+        self.store.end_session(resume.session_id)
+        self.start_quiz(resume.request)
 
     def on_summary_requested(self, message: SummaryRequested) -> None:
         self.open_last_summary()

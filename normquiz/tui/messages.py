@@ -73,3 +73,7 @@ class QuizFinished(Message):
 
 class SummaryRequested(Message):
     """Show the summary of the last quiz again."""
+
+
+class ResumeRequested(Message):
+    """Resume the unfinished quiz of an earlier run (the app knows which)."""

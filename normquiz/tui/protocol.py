@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from normquiz.bank import LoadResult
     from normquiz.progress import ProgressStats, ProgressStore
     from normquiz.study.quiz_run import QuizRun
+    from normquiz.study.resume import Resumable
 
 
 class QuizHost(Protocol):
@@ -27,6 +28,8 @@ class QuizHost(Protocol):
     """The progress store, None until it is opened (with the bank)."""
     last_run: QuizRun | None
     """The last quiz that reached its summary in this run of the app (its summary can be shown again)."""
+    resumable: Resumable | None
+    """A quiz an earlier run did not finish (quit or killed), found when the bank was first read."""
     cursor_blink: bool
     """Whether text cursors blink (tests turn it off so that snapshots are stable)."""
 

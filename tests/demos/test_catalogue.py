@@ -58,7 +58,7 @@ async def test_every_demo_opens_with_presets_and_answers_the_common_keys(name, s
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             screen = app.screen
-            await pilot.press("question_mark")
+            await pilot.press("w")
             assert not screen.query_one("#demo-explanation").display
             await pilot.press("z")
             assert app.started_quizzes and app.started_quizzes[0].tags

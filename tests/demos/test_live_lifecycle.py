@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from textual.screen import ModalScreen, Screen
 from textual.worker import WorkerFailed
 
 from normquiz.lab import training as engine
-from normquiz.tui.demos import create_demo_screen
 from normquiz.tui.demos.cost import CostDemo
 from normquiz.tui.demos.training import TrainingDemo
 from tests.demos.harness import DemoHarness, fake_timer
@@ -27,9 +27,22 @@ class Gate:
         assert self.opened.wait(30), "the test never opened the gate"
 
 
-@pytest.mark.parametrize("name", ["cost", "training"])
+def slow_timer() -> float:
+    """A real clock that takes 20 ms per reading: a cost measurement then runs for seconds, and
+    its points keep arriving while the test comes and goes."""
+    time.sleep(0.02)
+    return time.perf_counter()
+
+
+BUSY_SCREENS = {
+    "cost": lambda: CostDemo({"size": 16}, timer=slow_timer),
+    "training": lambda: TrainingDemo({"steps": 100000, "batch_size": 32}),
+}
+
+
+@pytest.mark.parametrize("name", list(BUSY_SCREENS))
 async def test_leaving_a_busy_demo_at_once_again_and_again_is_safe(name: str) -> None:
-    app = DemoHarness(name)
+    app = DemoHarness(name, screen=BUSY_SCREENS[name]())
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(6):
             await pilot.pause()
@@ -38,9 +51,11 @@ async def test_leaving_a_busy_demo_at_once_again_and_again_is_safe(name: str) ->
             await pilot.pause()
             assert len(app.screen_stack) == 1  # back on the harness's own screen
             await pilot.pause(0.05)  # the stopped worker's report arrives now, if at all
-            app.push_screen(create_demo_screen(name))
+            app.push_screen(BUSY_SCREENS[name]())
         await pilot.pause()
+        await pilot.press("escape")
         await app.workers.wait_for_complete()
+        await pilot.pause()
     assert app.return_code in (None, 0)
 
 

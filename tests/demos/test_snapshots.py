@@ -1,4 +1,4 @@
-"""Snapshots of every demo at 100x30 with fixed seeds (training and cost in deterministic states)."""
+"""Snapshots of every demo at 100x30 and 80x24 with fixed seeds (training and cost in deterministic states)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from normquiz.tui.demos.training import RunProgress, TrainingDemo
 from tests.demos.harness import DemoHarness, fake_timer
 
 SIZE = (100, 30)
+SMALL = (80, 24)
 #: A few key presses per demo so the snapshot shows a state the keys produced.
 PRESSES = {
     "axes": ["right", "down"],
@@ -31,10 +32,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+@pytest.mark.parametrize("size", [SIZE, SMALL])
 @pytest.mark.parametrize("name", [n for n in DEMO_NAMES if n in PRESSES])
-def test_demo_snapshot(snap_compare, name):
+def test_demo_snapshot(snap_compare, name, size):
     app = DemoHarness(name)
-    assert snap_compare(app, terminal_size=SIZE, press=PRESSES[name], run_before=settle)
+    assert snap_compare(app, terminal_size=size, press=PRESSES[name], run_before=settle)
+
+
+def test_axes_instance_norm_explained(snap_compare):
+    app = DemoHarness("axes", {"norm": "instance"})
+    assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
 
 def test_axes_snapshot_light_theme(snap_compare):
@@ -42,7 +49,8 @@ def test_axes_snapshot_light_theme(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
-def test_cost_snapshot_after_a_measurement_with_a_fake_clock(snap_compare):
+@pytest.mark.parametrize("size", [SIZE, SMALL])
+def test_cost_snapshot_after_a_measurement_with_a_fake_clock(snap_compare, size):
     screen = CostDemo({"size": 256}, autostart=False, timer=fake_timer())
     app = DemoHarness("cost", screen=screen)
 
@@ -51,7 +59,7 @@ def test_cost_snapshot_after_a_measurement_with_a_fake_clock(snap_compare):
         await pilot.press("space")
         await settle(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=measure)
+    assert snap_compare(app, terminal_size=size, run_before=measure)
 
 
 def test_training_snapshot_before_starting(snap_compare):
@@ -59,7 +67,8 @@ def test_training_snapshot_before_starting(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
-def test_training_snapshot_of_a_finished_run(snap_compare):
+@pytest.mark.parametrize("size", [SIZE, SMALL])
+def test_training_snapshot_of_a_finished_run(snap_compare, size):
     # Fixed loss curves, not a real run: the snapshot checks the layout of a
     # finished run (plot, table, a diverged row), and must not move when the
     # last bits of a BLAS kernel do. The numbers of real runs are checked
@@ -79,7 +88,7 @@ def test_training_snapshot_of_a_finished_run(snap_compare):
         await pilot.pause()
 
     app = DemoHarness("training", screen=screen)
-    assert snap_compare(app, terminal_size=SIZE, run_before=finished)
+    assert snap_compare(app, terminal_size=size, run_before=finished)
 
 
 def test_every_demo_has_a_snapshot():

@@ -16,9 +16,9 @@ from .server_process import BANK_LOADED_PHRASE, FIRST_QUESTION, HOME_PHRASE, pro
 
 pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install 'normquiz[serve]')")
 
-# The quiz screen's footer: "s Skip" when the skip key works, "esc Hint/skip keys"
-# while typing an answer (escape leaves the text field).
-SKIP_KEY, LEAVE_FIELD_KEY = "Skip", "Hint/skip keys"
+# The quiz screen's footer: "s Skip" when the skip key works, "tab Keys h s f"
+# while typing an answer (tab leaves the text field).
+SKIP_KEY, LEAVE_FIELD_KEY = "Skip", "Keys h s f"
 CSS_LOAD = re.compile(r"""(?:url\(|@import)\s*["']?([^"')\s;]+)""")
 LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")
 
@@ -69,12 +69,15 @@ async def test_args_after_double_dash_choose_what_each_tab_runs(start_server, op
 
 
 async def skip_current_question(tab, shown_at: int) -> None:
-    """Skip the question shown at ``shown_at``, leaving the answer's text field first if need be."""
+    """Skip the question shown at ``shown_at``, leaving the answer's text field first if need be;
+    the skipped question's answer is shown, then n goes on."""
     key, end = await tab.wait_for(SKIP_KEY, LEAVE_FIELD_KEY, after=shown_at)
     if key == LEAVE_FIELD_KEY:
-        await tab.press("\x1b")
-        await tab.wait_for(SKIP_KEY, after=end)
+        await tab.press("\t")
+        _, end = await tab.wait_for(SKIP_KEY, after=end)
     await tab.press("s")
+    await tab.wait_for("Skipped", after=end)
+    await tab.press("n")
 
 
 async def test_each_tab_has_its_own_store_removed_when_it_closes(start_server, open_tab) -> None:

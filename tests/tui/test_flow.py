@@ -180,3 +180,102 @@ async def test_the_palette_reopens_the_last_summary(make_app) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
+
+
+async def test_u_takes_back_a_slip_and_asks_again(make_app, store) -> None:
+    app = make_app(start(("t-tf", "t-single")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await answer(pilot, correctly=False)
+        assert store.attempt_count() == 1 and store.review_states()
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.phase == "answering" and current_question(pilot).id == "t-tf"
+        assert store.attempt_count() == 0 and store.review_states() == {}
+        await answer(pilot, correctly=True)
+        assert screen.verdict.correct
+        await pilot.press("n")
+        await pilot.pause()
+        assert not screen.check_action("undo", ())  # the last answer is behind us now
+    assert [(a.question_id, a.correct) for a in store.attempts()] == [("t-tf", True)]
+
+
+async def test_skip_shows_the_answer_as_a_skip_and_the_bar_shows_progress(make_app, store) -> None:
+    app = make_app(start(("t-single", "t-tf")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert "░" * 10 in str(screen.query_one("#status").visual)  # nothing answered yet
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.phase == "verdict" and screen.verdict is None
+        assert "Skipped" in str(screen.query_one("#verdict-title").visual)
+        assert "Axis 0, over the examples" in visible_text(app)  # the answer
+        assert "█" * 5 + "░" * 5 in str(screen.query_one("#status").visual)  # one of two
+        assert not screen.check_action("undo", ())  # a skip is not taken back
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_question(pilot).id == "t-tf"
+    assert [(a.question_id, a.response) for a in store.attempts()] == [("t-single", {"skipped": True})]
+
+
+async def test_home_says_what_mastered_means(make_app) -> None:
+    from normquiz.progress import MASTERY_STABILITY_DAYS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        note = str(app.screen.query_one("#mastered-means").render())
+        assert note.startswith("mastered:") and f"{MASTERY_STABILITY_DAYS:g} days" in note
+
+
+async def test_after_an_open_question_the_learner_rates_the_recall(make_app, store) -> None:
+    from normquiz.progress.scheduling import Rating
+
+    app = make_app(start(("t-open",)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await answer(pilot, correctly=False)  # no key point ticked: Again
+        screen = app.screen
+        assert "How well did you know it? 1 Again · 2 Hard · 3 Good · 4 Easy" in visible_text(app)
+        assert store.attempts()[0].rating == Rating.Again
+        await pilot.press("3")
+        await pilot.pause()
+        assert store.attempts()[0].rating == Rating.Good
+        assert "you rated it Good" in visible_text(app)
+        assert screen.phase == "verdict"
+
+
+async def test_the_theme_is_remembered_between_runs(make_app, store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert app.theme == "normquiz"
+        app.theme = "textual-light"  # as the palette's "Change theme" does
+        await pilot.pause()
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert again.theme == "textual-light"
+
+
+async def test_a_quiz_quit_mid_way_is_offered_again_on_the_next_start(make_app, store) -> None:
+    first = make_app(QuizRequest(levels=("basic",), seed=2))
+    async with first.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        asked = [item.question.id for item in first.screen.run.session.items]
+        await answer(pilot)
+    # The app ended without the summary, as if the terminal was closed.
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        menu = again.screen.query_one("#menu")
+        assert menu.highlighted == menu.get_option_index("resume")
+        assert "1 of 3 done" in str(menu.get_option("resume").prompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(again.screen, QuizScreen)
+        assert [item.question.id for item in again.screen.run.session.items] == asked[1:]
+        assert again.resumable is None
+        assert store.last_unfinished_session().id == again.screen.run.session_id  # the old one is closed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from normquiz.bank import model as m
 from normquiz.progress import ProgressStore
 from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
@@ -100,7 +99,7 @@ async def test_hints_one_at_a_time_and_recorded(make_app, store: ProgressStore) 
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
-            await pilot.press("tab", "s")  # leave the text field, skip
+            await pilot.press("tab", "s", "n")  # leave the text field, skip (the answer shows), next
             await pilot.pause()
         screen = app.screen
         await pilot.press("h")
@@ -128,7 +127,7 @@ async def test_flag_and_demo_from_the_verdict(make_app, store: ProgressStore) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         while current_question(pilot).id != "t-single":
-            await pilot.press("tab", "s")
+            await pilot.press("tab", "s", "n")
             await pilot.pause()
         await answer(pilot, correctly=False)
         screen = app.screen

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from normquiz.progress import ProgressStore
 from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
 from tests.tui.conftest import QuizApp, answer, current_question, finish_quiz, ready

@@ -1,4 +1,4 @@
-"""Snapshots of every screen at 80x24 (and the home and quiz screens at 60x20).
+"""Snapshots of every screen at 80x24 (the changed ones at 100x30 too; home and quiz at 60x20).
 
 Everything is seeded and the clocks are fake, so no wall-clock text reaches a
 snapshot; the text cursor does not blink (``QuizApp.cursor_blink``).
@@ -61,12 +61,13 @@ def test_quiz_verdict(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), run_before=run_before)
 
 
-def test_quiz_multiple_choice(snap_compare, make_app) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_quiz_multiple_choice(snap_compare, make_app, size) -> None:
     async def run_before(pilot) -> None:
         await start_with("t-multi")(pilot)
         await pilot.press("1", "down", "down", "space")
 
-    assert snap_compare(make_app(), run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
 def test_quiz_ordering(snap_compare, make_app) -> None:
@@ -85,10 +86,30 @@ def test_quiz_numeric_with_unit_and_error(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), run_before=run_before)
 
 
-def test_quiz_open_key_points(snap_compare, make_app) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_quiz_open_key_points(snap_compare, make_app, size) -> None:
     async def run_before(pilot) -> None:
         await start_with("t-open")(pilot)
         await pilot.press(*"Batch independent.", "ctrl+s", "1")
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_confirm_ending_a_quiz(snap_compare, make_app, size) -> None:
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await answer(pilot)
+        await pilot.press("escape")
+
+    assert snap_compare(make_app(QuizRequest(levels=("basic",), seed=2)), terminal_size=size, run_before=run_before)
+
+
+def test_home_offers_the_last_summary(snap_compare, make_app) -> None:
+    async def run_before(pilot) -> None:
+        await start_with("t-tf")(pilot)
+        await answer(pilot)
+        await pilot.press("n", "escape")
 
     assert snap_compare(make_app(), run_before=run_before)
 
@@ -126,7 +147,8 @@ def test_summary(snap_compare, make_app, monotonic) -> None:
     assert snap_compare(make_app(QuizRequest(levels=("basic",), seed=2)), run_before=run_before)
 
 
-def test_stats(snap_compare, make_app, store, wall_clock) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_stats(snap_compare, make_app, store, wall_clock, size) -> None:
     for day, correct in ((0, True), (0, False), (1, True), (1, True), (2, False)):
         store.record_attempt(["t-single", "t-tf", "t-multi", "t-open", "t-short"][day + correct],
                              content_hash="h", correct=correct)
@@ -138,7 +160,7 @@ def test_stats(snap_compare, make_app, store, wall_clock) -> None:
         await pilot.press("s")
         await pilot.pause()
 
-    assert snap_compare(make_app(), run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
 def test_help(snap_compare, make_app) -> None:

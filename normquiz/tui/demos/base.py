@@ -24,10 +24,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from normquiz.study.request import QuizRequest
 from normquiz.tui.messages import HelpRequested, QuizRequested
+from normquiz.tui.widgets.footer import KeysFooter
 
 
 #: Arrow keys that move a selection; ``DemoScreen.action_move`` handles them. Priority bindings,
@@ -76,7 +77,7 @@ class DemoScreen(Screen):
                 yield from self.compose_demo()
             with VerticalScroll(id="demo-explanation"):
                 yield Static(self.EXPLANATION, id="demo-explanation-text")
-        yield Footer()
+        yield KeysFooter()
 
     def compose_demo(self) -> Iterable[Widget]:
         """The demo's own widgets (override)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.worker import Worker, get_current_worker
 
@@ -92,23 +93,26 @@ class LiveDemoScreen(DemoScreen):
         worker: Worker[Any] = get_current_worker()
         return worker.is_cancelled
 
+    class Report(Message):
+        """From the worker: run ``method(*values)`` on the event loop, if ``generation`` is current."""
+
+        def __init__(self, generation: int, method: Callable[..., None], values: tuple[Any, ...]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.method = method
+            self.values = values
+
     def report(self, generation: int, method: Callable[..., None], *values: Any) -> None:
-        """From the worker: run ``method(*values)`` on the event loop if ``generation`` is still current.
+        """From the worker: have ``method(*values)`` run on the event loop if ``generation`` is
+        still current then. A message (posting is thread-safe): the worker does not wait for
+        the event loop, so drawing never holds up the computation."""
+        if not self.work_cancelled():
+            self.post_message(self.Report(generation, method, values))
 
-        Blocks the worker until the event loop ran it, so that a fast computation cannot
-        queue more reports than the screen can draw.
-        """
-        if self.work_cancelled():
-            return
-        try:
-            self.app.call_from_thread(self._deliver, generation, method, values)
-        except RuntimeError:  # the app closed while the worker was on its way
-            if not self.work_cancelled():
-                raise
-
-    def _deliver(self, generation: int, method: Callable[..., None], values: tuple[Any, ...]) -> None:
-        if generation == self.generation and not self.left:
-            method(*values)
+    def on_live_demo_screen_report(self, report: Report) -> None:
+        report.stop()
+        if report.generation == self.generation and not self.left:
+            report.method(*report.values)
 
     def _finished(self) -> None:
         self.running = False

@@ -30,6 +30,11 @@ ROLES = {"none": "warning", "batch": "primary", "layer": "error"}
 #: second is what a person can follow, and a plot render costs tens of milliseconds of the
 #: event loop and the GIL, so redrawing every few steps made the run bound by the drawing.
 REPORT_SECONDS = 0.25
+#: The plot's share of the time (see ``LinePlot``); the status and the table follow every report.
+DRAWING_SHARE = 0.1
+#: Curves are thinned to at most this many points: the plot has about two per column, and
+#: plotext's time grows with the points.
+MAX_CURVE_POINTS = 150
 EVAL_EVERY = 50
 
 
@@ -104,7 +109,10 @@ def compute_view(state: TrainingState, runs: Mapping[str, RunProgress]) -> Train
         losses = np.asarray(run.losses, dtype=float)
         # A diverging run's last losses would flatten the others' curves.
         shown = np.minimum(smoothed(np.where(np.isfinite(losses), losses, 10.0)), 10.0)
-        series.append(Series(NAMES[norm], np.arange(1, losses.size + 1), shown, role=ROLES[norm]))
+        steps = np.arange(1, losses.size + 1)
+        every = -(-losses.size // MAX_CURVE_POINTS)  # ceil: the last step is always kept
+        keep = np.unique(np.append(np.arange(0, losses.size, every), losses.size - 1))
+        series.append(Series(NAMES[norm], steps[keep], shown[keep], role=ROLES[norm]))
     plot = PlotView(tuple(series), title=f"training loss (mean of {SMOOTHING} steps, clipped at 10)", xlabel="step",
                     message="press space to train none, BN and LN from the same initial weights")
     rows = []
@@ -166,7 +174,9 @@ class TrainingDemo(LiveDemoScreen):
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="training-status", classes="demo-status")
-        yield LinePlot(id="training-plot")
+        # At most a tenth of the time goes to drawing the curves, so the runs are bound by the
+        # training (a render of three 300-point curves costs 30-140 ms on a busy machine).
+        yield LinePlot(id="training-plot", drawing_share=DRAWING_SHARE)
         yield Static(id="training-errors", classes="demo-error")
         yield Static(id="training-table", classes="demo-status")
 
@@ -179,7 +189,8 @@ class TrainingDemo(LiveDemoScreen):
         self.query_one("#training-status", Static).update(
             f"learning rate [b]{state.learning_rate:g}[/b] · init [b]×{state.init_scale:g}[/b] He · "
             f"batch [b]{state.batch_size}[/b] · {state.steps} steps · {activity}")
-        self.query_one("#training-plot", LinePlot).show(view.plot)
+        # While the runs train, the plot redraws within its budget; once they stop, at once.
+        self.query_one("#training-plot", LinePlot).show(view.plot, now=not self.running)
         errors = self.query_one("#training-errors", Static)
         errors.display = bool(view.errors)
         errors.update("\n".join(view.errors))

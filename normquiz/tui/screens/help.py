@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
+
+from normquiz.tui.widgets.footer import KeysFooter
 
 HELP_TEXT = """\
 # normquiz keys
@@ -33,6 +35,8 @@ start a level, the last summary, change the theme) · `r` reload the question fi
 | `h` | next hint (one at a time) |
 | `s` | skip (counts as missed) |
 | `n` | next question, after the verdict |
+| `u` | undo: take back the answer just given (not saved, schedule as before), answer again |
+| `1`–`4` | after an open question: rate your recall Again, Hard, Good, Easy (the schedule follows it) |
 | `d` | open the question's demo |
 | `f` | flag the question as wrong or unclear |
 | `tab` | leave a text field, so that `h`, `s` and `f` work |
@@ -81,7 +85,7 @@ class HelpScreen(ModalScreen[None]):
             text = screen_keys_markdown(*self.screen_keys) + text
         with VerticalScroll(id="help-body"):
             yield Markdown(text, id="help-text")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

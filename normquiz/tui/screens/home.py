@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from normquiz.study.request import QuizRequest
@@ -21,16 +21,21 @@ from normquiz.tui.messages import (
     ExerciseRequested,
     HelpRequested,
     QuizRequested,
+    ResumeRequested,
     StatsRequested,
     SummaryRequested,
 )
 from normquiz.tui.protocol import quiz_host
+from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
 
 MAX_BANNER_PROBLEMS = 4
+#: What "mastered" on the menu means (``normquiz.progress.stats``'s definition, in a sentence).
+MASTERED = ("mastered: the latest answer was right and FSRS expects you to still recall it "
+            "a week later (stability of 7 days or more)")
 
 
 def _row(label: str, detail: str = "", width: int = 17) -> Content:
@@ -60,13 +65,14 @@ class HomeScreen(Screen[None]):
             with Vertical(id="start-column"):
                 yield Label("Practice, review, interview", classes="section")
                 yield OptionList(*self._menu_options(None), id="menu")
+                yield Static(MASTERED, id="mastered-means")
             with Vertical(id="side-column"):
                 yield Label("Topics", classes="section")
                 yield OptionList(Option("Loading the questions…", disabled=True), id="topics")
                 yield Label("Demos", classes="section")
                 yield OptionList(*self._demo_options(), id="demos")
                 yield Static(id="demo-about")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
@@ -101,7 +107,11 @@ class HomeScreen(Screen[None]):
         def questions(count: int) -> str:
             return f"{count:>3} q" if bank is not None else "  … q"
 
-        options = [
+        options: list[Option | None] = []
+        resume = quiz_host(self).resumable
+        if resume is not None:
+            options += [Option(_row("Resume", resume.describe()), id="resume"), None]
+        options += [
             Option(_row(level.capitalize(), f"{questions(counts[level])}  {mastery.get(level, '')}"),
                    id=f"level:{level}")
             for level in LEVELS
@@ -137,7 +147,7 @@ class HomeScreen(Screen[None]):
         if store is None:
             return (bank,)
         return (bank, store.notices, store.attempt_count(), tuple(store.due_question_ids()),
-                quiz_host(self).last_run)
+                quiz_host(self).last_run, quiz_host(self).resumable)
 
     def _show_bank(self, bank: LoadResult) -> None:
         """Counts, mastery, reviews due, topics and the banner; only when they can have changed
@@ -198,6 +208,8 @@ class HomeScreen(Screen[None]):
             self.post_message(HelpRequested())
         elif choice == "last-summary":
             self.post_message(SummaryRequested())
+        elif choice == "resume":
+            self.post_message(ResumeRequested())
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:

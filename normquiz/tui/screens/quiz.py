@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Markdown, Static, TextArea
+from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
 
 from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
@@ -24,49 +24,12 @@ from normquiz.study.quiz_run import QuizRun
 from normquiz.tui.formatting import format_seconds
 from normquiz.tui.messages import BankLoaded, DemoRequested, QuizFinished
 from normquiz.tui.protocol import quiz_host
-from normquiz.tui.widgets.answers import (
-    AnswerSubmitted,
-    ChoiceAnswer,
-    KeyPointChecklist,
-    MultiChoiceAnswer,
-    OrderingAnswer,
-    TypedAnswer,
-    WrittenAnswer,
-)
+from normquiz.tui.widgets.answers import AnswerSubmitted, KeyPointChecklist, WrittenAnswer
+from normquiz.tui.widgets.footer import KeysFooter
+from normquiz.tui.widgets.question_parts import HOW_TO_ANSWER, RATINGS, TYPE_NAMES, answer_widget, progress_bar
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
 TICK_SECONDS = 0.25
-TYPE_NAMES = {
-    "single_choice": "single choice", "multiple_choice": "multiple choice", "true_false": "true or false",
-    "numeric": "number", "short_answer": "short answer", "ordering": "ordering", "open": "open question",
-    "computed": "computed",
-}
-HOW_TO_ANSWER = {
-    "single_choice": "Pick with a digit or ↑↓, then enter.",
-    "true_false": "1 for true, 2 for false (or ↑↓), then enter.",
-    "multiple_choice": "Toggle with space or a digit (any number may be right), then enter.",
-    "ordering": "Move the highlighted step with shift+↑↓ (or alt+↑↓, [ ]), then enter.",
-    "numeric": "Type a number (0.5, 1e-3, 3/4) and press enter.",
-    "computed": "Type a number (0.5, 1e-3, 3/4) and press enter.",
-    "short_answer": "Type a word or a few and press enter.",
-    "open": "Write your answer, then ctrl+s (or the button) to see the model answer.",
-}
-
-
-def answer_widget(question: m.QuestionBase, order: tuple[int, ...]) -> Widget:
-    """The input for ``question``, its choices in the session's display order."""
-    if isinstance(question, m.TrueFalseQuestion):
-        return ChoiceAnswer(["True", "False"], [True, False], id="answer-input")
-    if isinstance(question, m.SingleChoiceQuestion):
-        return ChoiceAnswer([question.choices[i].text for i in order], order, id="answer-input")
-    if isinstance(question, m.MultipleChoiceQuestion):
-        return MultiChoiceAnswer([question.choices[i].text for i in order], order, id="answer-input")
-    if isinstance(question, m.OrderingQuestion):
-        return OrderingAnswer([question.items[i] for i in order], order, id="answer-input")
-    if isinstance(question, m.OpenQuestion):
-        return WrittenAnswer(id="answer-input")
-    placeholder = "a word or a few" if isinstance(question, m.ShortAnswerQuestion) else "a number, e.g. 0.5 or 3/4"
-    return TypedAnswer(placeholder=placeholder, id="answer-input")
 
 
 class QuizScreen(Screen[None]):
@@ -80,6 +43,9 @@ class QuizScreen(Screen[None]):
         Binding("n", "next", "Next"),
         Binding("d", "demo", "Demo"),
         Binding("f", "flag", "Flag"),
+        Binding("u", "undo", "Undo"),
+        # Self-grading after an open question: the verdict says so (the footer has no room).
+        *[Binding(str(grade), f"rate({grade})", name, show=False) for grade, name in RATINGS.items()],
         # Escape means "back" on every screen: here, end the quiz (asking first while questions
         # are left). Tab leaves a text field, so that the letter keys work again.
         Binding("tab", "leave_field", "Keys h s f", show=True),
@@ -108,12 +74,13 @@ class QuizScreen(Screen[None]):
             yield Vertical(id="assess")
             with Vertical(id="verdict"):
                 yield Static(id="verdict-title")
+                yield Static(id="rate")
                 yield MarkdownText(id="verdict-body")
                 with Horizontal(id="verdict-buttons"):
                     yield Button("Next (n)", id="next", variant="primary", compact=True)
                     yield Button("Demo (d)", id="demo", compact=True)
                     yield Button("Flag (f)", id="flag", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self.query_one("#body").can_focus = True
@@ -148,6 +115,7 @@ class QuizScreen(Screen[None]):
         self.query_one("#verdict").display = False
         self._set_text("#error", None)
         self._set_text("#hints", None)
+        self._set_text("#rate", None)
         widget = answer_widget(question, item.display_order)
         if isinstance(widget, (Input, TextArea)):
             widget.cursor_blink = quiz_host(self).cursor_blink
@@ -175,7 +143,8 @@ class QuizScreen(Screen[None]):
         total, answered = len(self.run), summary.overall.asked
         position = min(self.run.position + 1, total)
         parts: list[tuple[str, str] | str] = [(self.run.request.describe(), "bold"),
-                                              f"   Question {position} of {total}"]
+                                              f"   Question {position} of {total} ",
+                                              *progress_bar(answered, total)]
         if self.run.session.shows_feedback:
             parts.append(f"   Score {summary.overall.correct}/{answered}")
         else:
@@ -206,6 +175,10 @@ class QuizScreen(Screen[None]):
             return self.phase == "answering"
         if action == "next":
             return self.phase == "verdict"
+        if action == "undo":
+            return self.phase == "verdict" and self.run.can_undo()
+        if action == "rate":
+            return self.phase == "verdict" and self.self_graded() and self.run.can_undo()
         if action == "demo":
             return self.phase == "verdict" and self.question.demo is not None
         return True
@@ -317,7 +290,8 @@ class QuizScreen(Screen[None]):
 
         self.call_after_refresh(scroll)
 
-    async def _show_verdict(self, verdict: AnswerVerdict) -> None:
+    async def _show_verdict(self, verdict: AnswerVerdict | None) -> None:
+        """The verdict and the explanation (``verdict`` None: the question was skipped)."""
         item = self.run.current
         assert item is not None
         question = item.question
@@ -330,11 +304,13 @@ class QuizScreen(Screen[None]):
         if question.demo is not None:
             demo.label = f"Demo: {question.demo.name} (d)"
         body = verdict_markdown(question, verdict, instance=self.run.session.instance(item),
-                                show_answer=not isinstance(question, m.OpenQuestion))
+                                show_answer=verdict is None or not isinstance(question, m.OpenQuestion))
         title = self.query_one("#verdict-title", Static)
         title.update(verdict_title(verdict))
         self.query_one("#verdict-body", MarkdownText).show(body)
         self.query_one("#verdict").display = True
+        if verdict is not None and self.self_graded():
+            self._show_rating(None)
         next_button = self.query_one("#next", Button)
         next_button.focus(scroll_visible=False)
         self.update_status()
@@ -355,13 +331,42 @@ class QuizScreen(Screen[None]):
         self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
         self.refresh_bindings()  # focus stays where it was: h again shows the next hint
 
+    def self_graded(self) -> bool:
+        """Whether the learner rates the current answer (open questions: the app cannot judge)."""
+        return isinstance(self.question, m.OpenQuestion) and self.run.session.shows_feedback
+
+    def action_rate(self, grade: int) -> None:
+        from normquiz.progress.scheduling import Rating
+
+        if self.run.rate(Rating(grade)):
+            self._show_rating(RATINGS[grade])
+
+    def _show_rating(self, chosen: str | None) -> None:
+        keys = " · ".join(f"{grade} {name}" for grade, name in RATINGS.items())
+        now = (f"you rated it [b]{chosen}[/b]: the review schedule follows your rating" if chosen
+               else "until you rate it, the schedule follows the key points you ticked")
+        self._set_text("#rate", Content.from_markup(f"How well did you know it? {keys} ({now})"))
+
+    async def action_undo(self) -> None:
+        """Take back the answer just given (a slip of the key): ask the question again."""
+        if self.phase == "verdict" and self.run.undo():
+            self.notify("Answer taken back: it is not saved and the review schedule is as before.",
+                        timeout=3)
+            await self.show_question(restart_time=False)
+
     async def action_skip(self) -> None:
         if self.phase == "answering" and self.run.current is not None:
             await self._skip()
 
     async def _skip(self) -> None:
-        self.run.skip()
-        await self.show_question(restart_time=False)
+        """A skip counts as missed; where answers get feedback, the answer is shown (titled
+        "Skipped", not "Incorrect") before the next question."""
+        if self.run.session.shows_feedback:
+            self.run.skip(advance=False)
+            await self._show_verdict(None)
+        else:
+            self.run.skip()
+            await self.show_question(restart_time=False)
 
     async def action_next(self) -> None:
         if self.phase != "verdict":

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from normquiz.progress import ProgressStats
 from normquiz.tui.protocol import quiz_host
 from normquiz.tui.widgets.bars import TagBars
+from normquiz.tui.widgets.footer import KeysFooter
 
 HEADLINE_LINES = 3
 
@@ -41,7 +42,7 @@ class StatsScreen(Screen[None]):
                 yield PlotextPlot(id="forecast")
                 yield TagBars(id="per-tag")
             yield Static("\n".join(lines[HEADLINE_LINES:]).strip("\n"), id="tables")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         assert self.stats is not None

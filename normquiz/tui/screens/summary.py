@@ -8,13 +8,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown, Static
+from textual.widgets import Button, Markdown, Static
 
 from normquiz.study.session import ScoreLine, SessionSummary
 from normquiz.study.quiz_run import QuizRun
 from normquiz.study.request import QuizRequest
 from normquiz.tui.formatting import format_seconds
 from normquiz.tui.messages import QuizRequested
+from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.tui.widgets.verdict import verdict_markdown
 
 
@@ -63,7 +64,7 @@ class SummaryScreen(Screen[None]):
             yield Horizontal(*buttons, id="summary-buttons")
             if overall.asked and (summary.missed or self.run.mode == "interview"):
                 yield Markdown(self._review_markdown(), id="missed")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#summary-buttons Button", Button).focus()

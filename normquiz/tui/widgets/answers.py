@@ -181,7 +181,7 @@ class TypedAnswer(Input):
 class WrittenAnswer(TextArea):
     """An open question's free answer; the quiz screen's ctrl+s submits it."""
 
-    MISSING = "Write something first (or skip with s after escape)."
+    MISSING = "Write something first (or press tab, then s to skip)."
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False)

@@ -9,6 +9,7 @@ so the colours are never the only way to tell the lines apart.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,7 +49,14 @@ class PlotView:
 
 
 class LinePlot(PlotextPlot):
-    """A plotext plot that redraws itself from a ``PlotView`` (``show(view)``)."""
+    """A plotext plot that redraws itself from a ``PlotView`` (``show(view)``).
+
+    ``drawing_share`` (e.g. 0.1) caps the share of the time spent drawing this plot: after
+    a render that took t seconds the next one waits until t / drawing_share seconds have
+    passed, and the latest view is drawn then. A plot of a live run then redraws about as
+    often as the machine can afford (several times a second when idle, less when busy), and
+    the run stays bound by its computation. None: every ``show`` redraws at the next frame.
+    """
 
     DEFAULT_CSS = """
     LinePlot {
@@ -58,13 +66,34 @@ class LinePlot(PlotextPlot):
     }
     """
 
-    def __init__(self, view: PlotView | None = None, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, view: PlotView | None = None, *, id: str | None = None, classes: str | None = None,
+                 drawing_share: float | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.view = view or PlotView()
+        self.drawing_share = drawing_share
+        self.renders = 0
+        self._render_seconds = 0.0  # how long the last render took
+        self._rendered_at = -math.inf  # when it ended (perf_counter)
+        self._redraw_timer: object | None = None
 
-    def show(self, view: PlotView) -> None:
-        """Replace what the plot shows and redraw."""
+    def show(self, view: PlotView, *, now: bool = False) -> None:
+        """Replace what the plot shows and redraw: at the next frame, or when the drawing budget
+        allows (``now``: at the next frame anyway, e.g. for the last view of a run)."""
         self.view = view
+        if self.drawing_share is None or now:
+            if self._redraw_timer is not None:
+                self._redraw_timer.stop()  # type: ignore[attr-defined]
+                self._redraw_timer = None
+            self.refresh()
+            return
+        wait = self._render_seconds / self.drawing_share - (time.perf_counter() - self._rendered_at)
+        if wait <= 0:
+            self.refresh()
+        elif self._redraw_timer is None:
+            self._redraw_timer = self.set_timer(wait, self._deferred_redraw)
+
+    def _deferred_redraw(self) -> None:
+        self._redraw_timer = None
         self.refresh()
 
     def _colour(self, role: str) -> tuple[int, int, int]:
@@ -73,6 +102,15 @@ class LinePlot(PlotextPlot):
         return colour.rgb
 
     def render(self) -> Text:
+        started = time.perf_counter()
+        try:
+            return self._draw()
+        finally:
+            self.renders += 1
+            self._rendered_at = time.perf_counter()
+            self._render_seconds = self._rendered_at - started
+
+    def _draw(self) -> Text:
         view = self.view
         plt = self.plt
         plt.clear_figure()
