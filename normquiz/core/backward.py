@@ -160,7 +160,7 @@ def batch_norm_backward(
         weight, (channels,), "weight", _checks.per_channel(x.shape), x.dtype
     )
     eps = _checks.positive_eps(eps, "batch_norm_backward")
-    count = batch_count(x, valid, "batch_norm_backward")
+    batch_count(x, valid, "batch_norm_backward")  # raises PyTorch's error for one value per channel
     if x.size == 0:
         return _empty_gradients(x, (channels,), weight is not None, out_dtype)
     if valid is None:

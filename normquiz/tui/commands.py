@@ -9,18 +9,32 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from normquiz.study.request import QuizRequest
+from normquiz.tui.messages import (
+    DemoRequested,
+    ExerciseRequested,
+    QuizRequested,
+    StatsRequested,
+    SummaryRequested,
+)
+from normquiz.tui.protocol import QuizHost, quiz_host
 from normquiz.vocabulary import LEVELS
 
 if TYPE_CHECKING:
-    from normquiz.tui.app import NormquizApp
+    from textual.message import Message
 
 PROMPT_PREVIEW = 60
 
 
 class _AppProvider(Provider):
+    """Each command posts a message to the app, as the screens do."""
+
     @property
-    def quiz_app(self) -> NormquizApp:
-        return self.app  # type: ignore[return-value]
+    def quiz_app(self) -> QuizHost:
+        return quiz_host(self.screen)
+
+    def ask(self, message: Message) -> Callable[[], None]:
+        """A command that posts ``message`` to the app."""
+        return partial(self.app.post_message, message)
 
     def entries(self) -> list[tuple[str, Callable[[], None], str]]:
         """``(text, command, help)`` for each command of this provider."""
@@ -42,17 +56,16 @@ class QuizCommands(_AppProvider):
     """Start a quiz of a level, a review, a mock interview; open the stats."""
 
     def entries(self) -> list[tuple[str, Callable[[], None], str]]:
-        app = self.quiz_app
-        levels = [(f"Quiz: {level} level", partial(app.start_quiz, QuizRequest(levels=(level,))),
+        levels = [(f"Quiz: {level} level", self.ask(QuizRequested(QuizRequest(levels=(level,)))),
                    f"practice {level} questions") for level in LEVELS]
         return [
             *levels,
-            ("Quiz: all levels", partial(app.start_quiz), "practice questions of every level"),
-            ("Review due questions", partial(app.start_quiz, QuizRequest(mode="review")), "spaced repetition"),
-            ("Mock interview", partial(app.start_quiz, QuizRequest(mode="interview")), "timed, mixed levels"),
-            ("Stats", app.open_stats, "accuracy, streak, reviews due"),
-            ("Last summary", app.open_last_summary, "the score and missed questions of the last quiz"),
-            ("Reload question files", app.action_reload, "read the YAML files again"),
+            ("Quiz: all levels", self.ask(QuizRequested(QuizRequest())), "practice questions of every level"),
+            ("Review due questions", self.ask(QuizRequested(QuizRequest(mode="review"))), "spaced repetition"),
+            ("Mock interview", self.ask(QuizRequested(QuizRequest(mode="interview"))), "timed, mixed levels"),
+            ("Stats", self.ask(StatsRequested()), "accuracy, streak, reviews due"),
+            ("Last summary", self.ask(SummaryRequested()), "the score and missed questions of the last quiz"),
+            ("Reload question files", partial(self.app.run_action, "reload"), "read the YAML files again"),
         ]
 
 
@@ -69,7 +82,7 @@ class QuestionCommands(_AppProvider):
                 continue  # see ExerciseCommands
             prompt = " ".join(question.prompt.split())
             preview = prompt if len(prompt) <= PROMPT_PREVIEW else prompt[: PROMPT_PREVIEW - 1] + "…"
-            entries.append((f"Question {question.id}", partial(self.quiz_app.start_quiz, QuizRequest(question_ids=(question.id,))),
+            entries.append((f"Question {question.id}", self.ask(QuizRequested(QuizRequest(question_ids=(question.id,)))),
                             f"{question.level} · {preview}"))
         return entries
 
@@ -92,8 +105,10 @@ class ExerciseCommands(_AppProvider):
     """Open any coding exercise."""
 
     def entries(self) -> list[tuple[str, Callable[[], None], str]]:
-        return [(f"Exercise: {question.id}", partial(self.quiz_app.open_exercise, question.id),
-                 f"{question.level} · write {question.signature}") for question in self.quiz_app.code_questions()]
+        bank = self.quiz_app.bank
+        exercises = [question for question in bank.questions if question.type == "code"] if bank else []
+        return [(f"Exercise: {question.id}", self.ask(ExerciseRequested(question.id)),
+                 f"{question.level} · write {question.signature}") for question in exercises]
 
 
 class DemoCommands(_AppProvider):
@@ -102,5 +117,5 @@ class DemoCommands(_AppProvider):
     def entries(self) -> list[tuple[str, Callable[[], None], str]]:
         from normquiz.bank.demos import DEMOS
 
-        return [(f"Demo: {demo.name}", partial(self.quiz_app.open_demo, demo.name), demo.description)
+        return [(f"Demo: {demo.name}", self.ask(DemoRequested(demo.name)), demo.description)
                 for demo in DEMOS.values()]
