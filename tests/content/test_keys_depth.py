@@ -93,9 +93,12 @@ def test_bfloat16_emulation_is_right():
 
 def test_bfloat16_running_sum_stalls_at_256():
     ones = np.ones(4096, dtype=np.float32)
-    total = sequential_sum(ones, lambda v: to_bfloat16(v)[0])
-    assert_key("ln-bf16-sum-stalls", total)
-    assert total / 4096 == 0.0625  # the "mean" the explanation quotes
+    total = sequential_sum(ones**2, lambda v: to_bfloat16(v)[0])
+    assert total == 256.0 and total / 4096 == 0.0625  # the sum and mean square the explanation quotes
+    # The kernel's RMSNorm output for a feature equal to 1.0: 1/sqrt(mean square + eps), rounded to bf16.
+    output = to_bfloat16(np.float32(1.0) / np.sqrt(np.float32(total / 4096) + np.float32(1e-6)))[0]
+    assert_key("ln-bf16-sum-stalls", float(output))
+    assert_key("ln-bf16-sum-stalls", 1 / math.sqrt(total / 4096 + 1e-6))
     # float16 (11 significant bits) stalls at 2048, as the explanation says.
     assert sequential_sum(ones.astype(np.float16), np.float16) == 2048.0
     # float32 accumulation gets it right.
@@ -107,8 +110,11 @@ def test_bfloat16_running_sum_matches_torch():
     total = torch.zeros((), dtype=torch.bfloat16)
     one = torch.ones((), dtype=torch.bfloat16)
     for _ in range(4096):
-        total = total + one
-    assert float(total) == question("ln-bf16-sum-stalls")["answer"]
+        total = total + one * one
+    mean_square = total.float() / 4096
+    assert float(torch.rsqrt(mean_square + 1e-6)) == pytest.approx(question("ln-bf16-sum-stalls")["answer"], abs=0.01)
+    # The library kernel accumulates in float32 and gets the right answer.
+    assert float(torch.nn.functional.rms_norm(torch.ones(4096, dtype=torch.bfloat16), (4096,), eps=1e-6)[0]) == 1.0
 
 
 def test_low_precision_statistics_choices():
