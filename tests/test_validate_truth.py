@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from normquiz.bank import LoadResult, load_bank
+from normquiz import cli
 from normquiz.cli import main
 from normquiz.tui.app import NormquizApp
 from tests.bank.conftest import HEADER, TRUE_FALSE
@@ -25,6 +26,7 @@ async def bank_the_app_loads(argv: list[str], data_dir: Path, monkeypatch: pytes
     """Start the app as `normquiz ARGV` does and return the bank it reads after its first frame."""
     started: list[NormquizApp] = []
     monkeypatch.setattr(NormquizApp, "run", lambda app, *args, **kwargs: started.append(app))
+    monkeypatch.setattr(cli, "_terminal_problem", lambda: None)  # pytest's stdin is not a terminal
     assert main([*argv, "--data-dir", str(data_dir)]) == 0
     app = started[0]
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from normquiz.bank.loader import LoadResult, display_path, load_bank, load_paths, question_files
 
@@ -37,8 +38,19 @@ def validate_paths(paths: Sequence[str | os.PathLike[str]],
     named = {display_path(path) for path in question_files(paths)}
     result = LoadResult(
         questions=[question for question in whole.questions if whole.sources[question.id].path in named],
-        problems=[problem for problem in whole.problems if problem.path in named],
+        problems=[problem for problem in whole.problems if problem.path in named or _below(problem.path, paths)],
         files=[report for report in whole.files if report.path in named],
     )
     result.sources = {question.id: whole.sources[question.id] for question in result.questions}
     return Verdict(result, len(whole.problems) - len(result.problems))
+
+
+def _below(shown: str, paths: Sequence[str | os.PathLike[str]]) -> bool:
+    """Whether a problem's path is one of ``paths`` or lies in one of them: an unreadable folder, a
+    broken link or a FIFO inside a named folder is a problem of what was named, not of "other files"."""
+    place = Path(shown).absolute()
+    for path in paths:
+        root = Path(path).absolute()
+        if place == root or root in place.parents:
+            return True
+    return False

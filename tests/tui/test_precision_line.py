@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Label
 
+from normquiz.study.request import QuizRequest
+
 from tests.tui.conftest import ready
 
 
@@ -16,7 +18,7 @@ async def test_numeric_and_computed_questions_show_their_precision(make_app, que
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        app.start_quiz(question_ids=(question_id,), seed=1)
+        app.start_quiz(QuizRequest(question_ids=(question_id,), seed=1))
         await pilot.pause()
         await pilot.pause()
         how = str(app.screen.query_one("#how", Label).render())
@@ -27,7 +29,7 @@ async def test_other_questions_have_no_precision_line(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        app.start_quiz(question_ids=("t-single",), seed=1)
+        app.start_quiz(QuizRequest(question_ids=("t-single",), seed=1))
         await pilot.pause()
         await pilot.pause()
         assert "Answer to within" not in str(app.screen.query_one("#how", Label).render())
