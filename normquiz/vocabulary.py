@@ -28,3 +28,7 @@ NO_NORM = "none"
 
 TRAINING_NORMS: tuple[str, ...] = (NO_NORM, "batch", "layer")
 """What the training engine (``normquiz.lab``) can train, and so what the training demo offers."""
+
+MASTERY_STABILITY_DAYS = 21.0
+"""A question is mastered when its latest answer is right and FSRS expects it to be recalled with 90%
+probability this many days later (Anki's "mature"); no single answer gets there."""

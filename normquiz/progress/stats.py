@@ -11,9 +11,11 @@ Definitions:
   yesterday while today has no answer yet (the streak is still alive);
 - mastery of a level: the fraction of the level's questions (all of them in
   the catalog, answered or not) whose latest answer is correct and whose
-  FSRS stability is at least ``MASTERY_STABILITY_DAYS`` (7) days, i.e. the
-  learner would still recall it with 90% probability a week later. One fast
-  right answer (Easy) or two right answers some days apart get there.
+  FSRS stability is at least ``MASTERY_STABILITY_DAYS`` (21) days, i.e. the
+  learner would still recall it with 90% probability three weeks later (Anki
+  calls such a card "mature"). No single answer gets there, not even a fast
+  one (FSRS starts an Easy card at about 8 days): it takes right answers on
+  several days.
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ from typing import Any, NamedTuple
 from normquiz.progress.clock import as_utc, local_day
 from normquiz.progress.records import DueDay, Flag
 from normquiz.progress.store import ProgressStore, due_by_day
-from normquiz.vocabulary import LEVELS
+from normquiz.vocabulary import LEVELS, MASTERY_STABILITY_DAYS
 
-MASTERY_STABILITY_DAYS = 7.0
 LEVEL_ORDER = LEVELS
 _WIDTH = 80
 _TABLE_DAYS = 7

@@ -27,7 +27,7 @@ from normquiz.tui.messages import (
 )
 from normquiz.tui.protocol import quiz_host
 from normquiz.tui.widgets.footer import KeysFooter
-from normquiz.vocabulary import LEVELS
+from normquiz.vocabulary import LEVELS, MASTERY_STABILITY_DAYS
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 MAX_BANNER_PROBLEMS = 4
 #: What "mastered" on the menu means (``normquiz.progress.stats``'s definition, in a sentence).
 MASTERED = ("mastered: the latest answer was right and FSRS expects you to still recall it "
-            "a week later (stability of 7 days or more)")
+            f"three weeks later (stability of {MASTERY_STABILITY_DAYS:g} days or more)")
 
 
 def _row(label: str, detail: str = "", width: int = 17) -> Content:
