@@ -295,7 +295,7 @@ def progress_stats(
         longest_streak_days=longest,
         answered_today=today in day_counts,
         due_now=len(store.due_question_ids(now, among=among)),
-        due_forecast=due_by_day(states.values(), today, forecast_days, tz=tz, among=among),
+        due_forecast=due_by_day(store.visible_review_states(now), today, forecast_days, tz=tz, among=among),
         mastery={
             level: Mastery(
                 mastered[level],

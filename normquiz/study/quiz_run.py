@@ -37,6 +37,10 @@ def build_session(questions: Sequence[QuestionBase], request: QuizRequest, store
     """The bank session for ``request``: exact ids in the order asked, due reviews (and cram), or filters."""
     levels, tags = frozenset(request.levels), frozenset(request.tags)
     count = request.count
+    if not request.question_ids:
+        # Buried and suspended questions stay out; asked for by id ("jump to question") they show.
+        hidden = store.hidden_question_ids()
+        questions = [question for question in questions if question.id not in hidden]
     if request.question_ids:
         mode = request.mode if request.mode != "review" else "practice"
         options = SessionOptions(count=count, seed=seed, mode=mode, priority_ids=request.question_ids)
@@ -170,6 +174,28 @@ class QuizRun:
         self._save(item, False, 0.0, {"skipped": True}, now)
         self.session.skip(at=now, advance=advance)
         self.begin_question()
+
+    # -- hiding ------------------------------------------------------------------
+
+    def bury_current(self) -> str:
+        """Hide the current question until tomorrow and move on; returns its id."""
+        return self._hide_current(self.store.bury)
+
+    def suspend_current(self) -> str:
+        """Hide the current question until it is unsuspended and move on; returns its id."""
+        return self._hide_current(self.store.suspend)
+
+    def _hide_current(self, hide: Callable[[str], Any]) -> str:
+        item = self.session.current
+        assert item is not None
+        hide(item.question.id)
+        if item.question.id in self.session.records:
+            self.advance()  # answered already: the answer stays, the quiz goes on
+        else:
+            self._undoable = None
+            self.session.drop_current()
+            self.begin_question()
+        return item.question.id
 
     def advance(self) -> SessionItem | None:
         self._undoable = None

@@ -224,6 +224,14 @@ class QuizSession:
         """Take back the answer to the current question (given, not yet advanced from)."""
         self.records.pop(self._require_current().question.id, None)
 
+    def drop_current(self) -> None:
+        """Take the current, unanswered question out of the session (it was buried or suspended):
+        the next one becomes current, and the summary does not count it as unanswered."""
+        item = self._require_current()
+        if item.question.id in self.records:
+            return  # answered: it stays in the summary, the learner moves on with advance()
+        self.items = self.items[: self.position] + self.items[self.position + 1:]
+
     def advance(self) -> SessionItem | None:
         if not self.finished:
             self.position += 1
