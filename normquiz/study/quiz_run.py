@@ -166,11 +166,17 @@ class QuizRun:
         return True
 
     def skip(self, *, advance: bool = True) -> None:
-        """Skip the current question: it counts as missed, and as a wrong answer for reviews.
-        With ``advance`` False the question stays current (its answer is shown) until ``advance()``."""
+        """Skip the current question: saved as ``{"skipped": true}`` (correct False, score 0),
+        which the summary and the stats count apart from answers, never as a wrong one; it is
+        missed (the summary offers to retry it). With ``advance`` False the question stays
+        current (its answer is shown) until ``advance()``."""
         item = self.session.current
         assert item is not None
         now = self.clock()
+        # For the schedule a skip is a review rated Again (``rating_for`` of an incorrect answer):
+        # the learner could not or did not recall the answer and is then shown it, which is
+        # Anki's "Again" (a lapse: see it again soon). No review at all would keep a question the
+        # learner avoids at its old, longer interval, and leave it out of the next due reviews.
         self._save(item, False, 0.0, {"skipped": True}, now)
         self.session.skip(at=now, advance=advance)
         self.begin_question()

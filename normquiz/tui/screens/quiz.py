@@ -145,15 +145,15 @@ class QuizScreen(Screen[None]):
 
     def update_status(self) -> None:
         summary = self.run.session.summary()
-        total, answered = len(self.run), summary.overall.asked
+        total, overall = len(self.run), summary.overall
         position = min(self.run.position + 1, total)
         parts: list[tuple[str, str] | str] = [(self.run.request.describe(), "bold"),
                                               f"   Question {position} of {total} ",
-                                              *progress_bar(answered, total)]
-        if self.run.session.shows_feedback:
-            parts.append(f"   Score {summary.overall.correct}/{answered}")
+                                              *progress_bar(overall.done, total)]
+        if self.run.session.shows_feedback:  # a skip is no wrong answer: it is not in the score
+            parts.append(f"   Score {overall.correct}/{overall.asked}")
         else:
-            parts.append(f"   Answered {answered}")
+            parts.append(f"   Answered {overall.done}")
         left = self.run.time_left()
         if left is not None and self.phase == "answering":
             parts.append(("   ⏱ " + format_seconds(left), "bold $text-warning" if left > 10 else "bold $text-error"))
