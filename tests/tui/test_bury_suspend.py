@@ -105,3 +105,22 @@ async def test_a_suspended_question_asked_for_by_id_shows_and_x_unsuspends_it(ma
         await pilot.pause()
         assert current_question(pilot).id == "t-tf"  # unsuspended, still here to answer
     assert store.suspended_question_ids() == []
+
+
+async def test_a_skip_is_not_counted_as_wrong_in_the_summary_and_the_stats(make_app, store) -> None:
+    from normquiz.tui.screens.summary import SummaryScreen
+
+    app = make_app(start(("t-single", "t-tf")))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("s", "n")  # skip (the answer shows), next
+        await pilot.pause()
+        await answer(pilot, correctly=True)
+        await finish_quiz(pilot)
+        assert isinstance(app.screen, SummaryScreen)
+        shown = visible_text(app)
+        assert "1 of 1 correct · 100% of the points" in shown and "· 1 skipped" in shown
+        assert "Retry the 1 missed" in str(app.screen.query_one("#retry").label)
+        stats = app.progress_stats()
+        assert (stats.overall.answers, stats.overall.correct, stats.overall.skipped) == (1, 1, 1)
+        assert all(value.accuracy in (None, 1.0) for value in stats.per_tag.values())
