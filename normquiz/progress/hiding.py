@@ -14,11 +14,10 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 
 from normquiz.progress.clock import from_stored_text, local_day, to_stored_text
 
-T = TypeVar("T")
 HideKind = Literal["buried", "suspended"]
 
 HIDDEN_NOW_SQL = "SELECT question_id FROM hidden_questions WHERE until IS NULL OR until > ?"

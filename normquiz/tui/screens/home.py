@@ -127,7 +127,8 @@ class HomeScreen(Screen[None]):
         options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
         suspended = len(store.suspended_question_ids()) if store is not None else 0
         if suspended:  # hidden from every session until unsuspended: say so, and how to undo it
-            options.append(Option(_row(f"Suspended ({suspended})", "select to unsuspend all"), id="unsuspend"))
+            options.append(Option(_row(f"Suspended ({suspended})", "select to unsuspend all"),
+                                  id="unsuspend"))
         exercises = bank.counts("type")["code"] if bank is not None else 0
         if exercises:
             options.append(Option(_row("Coding exercises", f"{exercises:>3} to implement"), id="exercises"))
