@@ -98,6 +98,11 @@ class Attempt:
             rating=Rating(rating) if rating is not None else None,
         )
 
+    @property
+    def skipped(self) -> bool:
+        """A skip: the learner gave no answer and was shown it (``normquiz.study.quiz_run``)."""
+        return isinstance(self.response, dict) and self.response.get("skipped") is True
+
 
 @dataclass(frozen=True)
 class RecordedAttempt:

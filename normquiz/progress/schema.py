@@ -7,7 +7,7 @@ the schema is a new step appended to the list. Each step runs in its own
 mid-migration leaves the previous version intact, and two instances opening
 the same old database migrate it once.
 
-Current schema (version 2)::
+Current schema (version 3)::
 
     attempts      id, question_id, content_hash, answered_at (UTC ISO text),
                   correct (0/1), score (0..1), response (JSON text), seconds,
@@ -16,6 +16,8 @@ Current schema (version 2)::
                   due (UTC ISO text), stability (days), updated_at
     flags         id, question_id, reason ('wrong' | 'unclear'), comment, flagged_at
     sessions      id, mode, started_at, ended_at, options (JSON text)
+    hidden_questions  question_id (primary key), kind ('buried' | 'suspended'),
+                  hidden_at, until (UTC ISO text; NULL while suspended)
 """
 
 from __future__ import annotations
@@ -118,9 +120,25 @@ def _add_sessions_and_review_columns(conn: sqlite3.Connection) -> None:
         )
 
 
+def _add_hidden_questions(conn: sqlite3.Connection) -> None:
+    """Version 3: buried (until a local midnight) and suspended (until unsuspended) questions."""
+    _execute_statements(
+        conn,
+        """
+        CREATE TABLE hidden_questions (
+            question_id   TEXT PRIMARY KEY,
+            kind          TEXT NOT NULL CHECK (kind IN ('buried', 'suspended')),
+            hidden_at     TEXT NOT NULL,
+            until         TEXT
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_first_tables,
     _add_sessions_and_review_columns,
+    _add_hidden_questions,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -3,7 +3,8 @@
 Definitions:
 
 - accuracy: the fraction of answers whose verdict was correct (partial
-  scores do not count as correct);
+  scores do not count as correct); skips (no answer given, the answer
+  shown) are counted apart, as ``skipped``, and are not wrong answers;
 - per level / per tag: over the answers to questions of that level or
   carrying that tag, as the catalog passed in says; answers to questions the
   bank no longer has count in the totals only;
@@ -45,21 +46,23 @@ class QuestionFacts(NamedTuple):
 
 @dataclass(frozen=True)
 class Accuracy:
-    answers: int
+    answers: int  # skips left out
     correct: int
     accuracy: float | None
+    skipped: int = 0  # a default, so that JSON written before skips were apart still reads
 
     @classmethod
-    def of(cls, answers: int, correct: int) -> Accuracy:
-        return cls(answers, correct, correct / answers if answers else None)
+    def of(cls, answers: int, correct: int, skipped: int = 0) -> Accuracy:
+        return cls(answers, correct, correct / answers if answers else None, skipped)
 
 
 @dataclass(frozen=True)
 class DayAccuracy:
     day: date
-    answers: int
+    answers: int  # skips left out
     correct: int
-    accuracy: float
+    accuracy: float | None  # None on a day with skips only
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,12 +158,13 @@ def _day_table(title: str, days: list[str], rows: dict[str, list[str]]) -> Itera
 
 
 def _text_lines(stats: ProgressStats) -> Iterable[str]:
-    if stats.overall.answers == 0:
+    if stats.overall.answers == 0 and stats.overall.skipped == 0:
         yield "No answers yet: start a quiz with `normquiz quiz`."
     else:
         yield (
             f"Answers: {stats.overall.answers} to {stats.questions_answered} questions, "
-            f"{stats.overall.correct} correct ({_percent(stats.overall.accuracy).strip()})."
+            f"{stats.overall.correct} correct ({_percent(stats.overall.accuracy).strip()})"
+            + (f"; {stats.overall.skipped} skipped (not counted as wrong)." if stats.overall.skipped else ".")
         )
     days = "day" if stats.current_streak_days == 1 else "days"
     keep_it = stats.current_streak_days and not stats.answered_today
@@ -185,12 +189,12 @@ def _text_lines(stats: ProgressStats) -> Iterable[str]:
                 f"{level:<16}{accuracy.answers:>8}{_percent(accuracy.accuracy):>9}"
                 f"{f'{mastery.mastered}/{mastery.questions}':>10} {_percent(mastery.fraction)}"
             )
-    answered_tags = {tag: acc for tag, acc in stats.per_tag.items() if acc.answers}
+    answered_tags = {tag: acc for tag, acc in stats.per_tag.items() if acc.answers or acc.skipped}
     if answered_tags:
         yield ""
-        yield f"{'Tag':<32}{'answers':>8}{'correct':>9}"
+        yield f"{'Tag':<32}{'answers':>8}{'correct':>9}{'skipped':>9}"
         for tag, accuracy in answered_tags.items():
-            yield f"{tag[:31]:<32}{accuracy.answers:>8}{_percent(accuracy.accuracy):>9}"
+            yield f"{tag[:31]:<32}{accuracy.answers:>8}{_percent(accuracy.accuracy):>9}{accuracy.skipped:>9}"
     if stats.per_day:
         recent = stats.per_day[-_TABLE_DAYS:]
         yield ""
@@ -254,20 +258,25 @@ def progress_stats(
 
     levels = _ordered_levels({fact.level for fact in facts.values()})
     tags = sorted({tag for fact in facts.values() for tag in fact.tags})
-    level_counts = {level: [0, 0] for level in levels}
-    tag_counts = {tag: [0, 0] for tag in tags}
-    day_counts: dict[date, list[int]] = {}
+    # Each counter: [answers, correct, skipped]; a skip is neither an answer nor a wrong one.
+    overall_count = [0, 0, 0]
+    level_counts = {level: [0, 0, 0] for level in levels}
+    tag_counts = {tag: [0, 0, 0] for tag in tags}
+    day_counts: dict[date, list[int]] = {}  # a day with skips only still keeps the streak
     latest_correct: dict[str, bool] = {}
     for attempt in attempts:  # ordered by time, so the last one per question wins
         latest_correct[attempt.question_id] = attempt.correct
-        day_count = day_counts.setdefault(local_day(attempt.answered_at, tz), [0, 0])
+        day_count = day_counts.setdefault(local_day(attempt.answered_at, tz), [0, 0, 0])
         fact = facts.get(attempt.question_id)
-        counters = [day_count]
+        counters = [overall_count, day_count]
         if fact is not None:
             counters += [level_counts[fact.level]] + [tag_counts[tag] for tag in fact.tags]
         for counter in counters:
-            counter[0] += 1
-            counter[1] += attempt.correct
+            if attempt.skipped:
+                counter[2] += 1
+            else:
+                counter[0] += 1
+                counter[1] += attempt.correct
 
     states = store.review_states()
     mastered = {level: 0 for level in levels}
@@ -283,20 +292,20 @@ def progress_stats(
     among = set(facts) or None
     return ProgressStats(
         generated_at=now,
-        overall=Accuracy.of(len(attempts), sum(a.correct for a in attempts)),
+        overall=Accuracy.of(*overall_count),
         questions_answered=len(latest_correct),
         per_level={level: Accuracy.of(*level_counts[level]) for level in levels},
         per_tag={tag: Accuracy.of(*tag_counts[tag]) for tag in tags},
         per_day=[
-            DayAccuracy(day, answers, correct, correct / answers)
-            for day, (answers, correct) in sorted(day_counts.items())
+            DayAccuracy(day, answers, correct, correct / answers if answers else None, skipped)
+            for day, (answers, correct, skipped) in sorted(day_counts.items())
             if first_day is None or day >= first_day
         ],
         current_streak_days=current,
         longest_streak_days=longest,
         answered_today=today in day_counts,
         due_now=len(store.due_question_ids(now, among=among)),
-        due_forecast=due_by_day(states.values(), today, forecast_days, tz=tz, among=among),
+        due_forecast=due_by_day(store.visible_review_states(now), today, forecast_days, tz=tz, among=among),
         mastery={
             level: Mastery(
                 mastered[level],

@@ -36,6 +36,7 @@ from normquiz.progress.clock import (
 )
 from normquiz.progress.database import OpenedDatabase, copy_into_memory, open_database
 from normquiz.progress.datadir import DATABASE_FILENAME, resolve_data_dir
+from normquiz.progress.hiding import HIDDEN_NOW_SQL, QuestionHiding
 from normquiz.progress.guarded import WAITING, GuardedConnection, SavingListener
 from normquiz.progress.records import (
     FLAG_REASONS,
@@ -89,7 +90,7 @@ def due_by_day(
     return [DueDay(day=today + timedelta(days=i), count=c) for i, c in enumerate(counts)]
 
 
-class ProgressStore:
+class ProgressStore(QuestionHiding):
     """The learner's answers, review schedule, flags and sessions in one SQLite file.
 
     Open with ``ProgressStore.open(data_dir)`` (or ``in_memory()`` for
@@ -408,14 +409,16 @@ class ProgressStore:
         *,
         among: Collection[str] | None = None,
     ) -> list[str]:
-        """Questions due at ``now``, most overdue first.
+        """Questions due at ``now``, most overdue first; buried and suspended ones are left out.
 
         ``among`` restricts them to the questions the bank still has, before
         ``limit`` applies.
         """
+        stamp = to_stored_text(self._now(now))
         rows = self._read(
-            "SELECT question_id FROM review_cards WHERE due <= ? ORDER BY due, question_id",
-            (to_stored_text(self._now(now)),),
+            f"SELECT question_id FROM review_cards WHERE due <= ? AND question_id NOT IN ({HIDDEN_NOW_SQL}) "
+            "ORDER BY due, question_id",
+            (stamp, stamp),
         )
         due = [row[0] for row in rows if among is None or row[0] in among]
         return due if limit is None else due[: max(limit, 0)]
@@ -430,10 +433,16 @@ class ProgressStore:
     ) -> list[DueDay]:
         """Reviews due on each of the coming ``days`` local days, today first.
 
-        Today's count includes the overdue ones. ``tz`` as in ``clock.local_day``.
+        Today's count includes the overdue ones; hidden questions are left out.
+        ``tz`` as in ``clock.local_day``.
         """
-        today = local_day(self._now(now), tz)
-        return due_by_day(self.review_states().values(), today, days, tz=tz, among=among)
+        now = self._now(now)
+        return due_by_day(self.visible_review_states(now), local_day(now, tz), days, tz=tz, among=among)
+
+    def visible_review_states(self, now: datetime | None = None) -> list[ReviewState]:
+        """The review states of the questions not buried or suspended at ``now``."""
+        hidden = self.hidden_question_ids(now)
+        return [state for state in self.review_states().values() if state.question_id not in hidden]
 
     # -- flags ----------------------------------------------------------------
 

@@ -37,6 +37,10 @@ def build_session(questions: Sequence[QuestionBase], request: QuizRequest, store
     """The bank session for ``request``: exact ids in the order asked, due reviews (and cram), or filters."""
     levels, tags = frozenset(request.levels), frozenset(request.tags)
     count = request.count
+    if not request.question_ids:
+        # Buried and suspended questions stay out; asked for by id ("jump to question") they show.
+        hidden = store.hidden_question_ids()
+        questions = [question for question in questions if question.id not in hidden]
     if request.question_ids:
         mode = request.mode if request.mode != "review" else "practice"
         options = SessionOptions(count=count, seed=seed, mode=mode, priority_ids=request.question_ids)
@@ -162,14 +166,42 @@ class QuizRun:
         return True
 
     def skip(self, *, advance: bool = True) -> None:
-        """Skip the current question: it counts as missed, and as a wrong answer for reviews.
-        With ``advance`` False the question stays current (its answer is shown) until ``advance()``."""
+        """Skip the current question: saved as ``{"skipped": true}`` (correct False, score 0),
+        which the summary and the stats count apart from answers, never as a wrong one; it is
+        missed (the summary offers to retry it). With ``advance`` False the question stays
+        current (its answer is shown) until ``advance()``."""
         item = self.session.current
         assert item is not None
         now = self.clock()
+        # For the schedule a skip is a review rated Again (``rating_for`` of an incorrect answer):
+        # the learner could not or did not recall the answer and is then shown it, which is
+        # Anki's "Again" (a lapse: see it again soon). No review at all would keep a question the
+        # learner avoids at its old, longer interval, and leave it out of the next due reviews.
         self._save(item, False, 0.0, {"skipped": True}, now)
         self.session.skip(at=now, advance=advance)
         self.begin_question()
+
+    # -- hiding ------------------------------------------------------------------
+
+    def bury_current(self) -> str:
+        """Hide the current question until tomorrow and move on; returns its id."""
+        return self._hide_current(self.store.bury)
+
+    def suspend_current(self) -> str:
+        """Hide the current question until it is unsuspended and move on; returns its id."""
+        return self._hide_current(self.store.suspend)
+
+    def _hide_current(self, hide: Callable[[str], Any]) -> str:
+        item = self.session.current
+        assert item is not None
+        hide(item.question.id)
+        if item.question.id in self.session.records:
+            self.advance()  # answered already: the answer stays, the quiz goes on
+        else:
+            self._undoable = None
+            self.session.drop_current()
+            self.begin_question()
+        return item.question.id
 
     def advance(self) -> SessionItem | None:
         self._undoable = None

@@ -41,7 +41,8 @@ def resumable(store: ProgressStore, questions: Sequence[QuestionBase]) -> Resuma
         return None
     answered = {attempt.question_id for attempt in store.attempts(session_id=session.id)}
     known = {question.id for question in questions}
-    left = tuple(qid for qid in asked if qid not in answered and qid in known)
+    hidden = store.hidden_question_ids()  # buried or suspended mid-quiz: not offered again
+    left = tuple(qid for qid in asked if qid not in answered and qid in known and qid not in hidden)
     if not answered or not left:
         return None  # never really started, or nothing left to ask
     mode = session.mode if session.mode in MODE_TITLES and session.mode != "review" else "practice"

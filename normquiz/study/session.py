@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from normquiz.bank import model as m
@@ -78,18 +78,27 @@ class AnswerRecord:
 
 @dataclass(frozen=True)
 class ScoreLine:
-    asked: int = 0
+    """Scores over the answers given; skips are counted apart, not as wrong answers."""
+
+    asked: int = 0  # answers given (skips not included)
     correct: int = 0
     points: float = 0.0  # sum of scores
+    skipped: int = 0
 
     @property
     def fraction(self) -> float:
         return self.points / self.asked if self.asked else 0.0
 
+    @property
+    def done(self) -> int:
+        """Questions answered or skipped: how far the session got."""
+        return self.asked + self.skipped
+
     def add(self, record: AnswerRecord) -> ScoreLine:
         verdict = record.verdict
-        return ScoreLine(self.asked + 1, self.correct + bool(verdict and verdict.correct),
-                         self.points + (verdict.score if verdict else 0.0))
+        if verdict is None:
+            return replace(self, skipped=self.skipped + 1)
+        return ScoreLine(self.asked + 1, self.correct + verdict.correct, self.points + verdict.score, self.skipped)
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ class SessionSummary:
     overall: ScoreLine
     by_level: dict[str, ScoreLine]
     by_tag: dict[str, ScoreLine]
-    missed: tuple[str, ...]  # ids answered wrongly or skipped, in session order
+    missed: tuple[str, ...]  # ids answered wrongly or skipped, in session order (to retry)
     unanswered: tuple[str, ...]
     duration: float  # seconds from the start to the last answer (or to ``at``)
 
@@ -223,6 +232,14 @@ class QuizSession:
     def forget_answer(self) -> None:
         """Take back the answer to the current question (given, not yet advanced from)."""
         self.records.pop(self._require_current().question.id, None)
+
+    def drop_current(self) -> None:
+        """Take the current, unanswered question out of the session (it was buried or suspended):
+        the next one becomes current, and the summary does not count it as unanswered."""
+        item = self._require_current()
+        if item.question.id in self.records:
+            return  # answered: it stays in the summary, the learner moves on with advance()
+        self.items = self.items[: self.position] + self.items[self.position + 1:]
 
     def advance(self) -> SessionItem | None:
         if not self.finished:

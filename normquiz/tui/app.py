@@ -238,6 +238,19 @@ class NormquizApp(App[None]):
         """Read the question files again; the quiz in progress keeps its place."""
         self.load_bank(reloaded=True)
 
+    def action_unsuspend_all(self) -> None:
+        self.unsuspend_all()
+
+    def unsuspend_all(self) -> None:
+        """Bring every suspended question back into sessions (the home screen's count updates)."""
+        if self.store is None:
+            return
+        count = self.store.unsuspend_all()
+        self.notify(f"{count} question{'s' * (count != 1)} unsuspended: sessions ask "
+                    f"{'them' if count != 1 else 'it'} again." if count else "No question is suspended.")
+        if isinstance(self.screen, HomeScreen) and self.bank is not None:
+            self.screen.show_bank(self.bank)
+
     # -- what screens ask for (messages bubble up to the app) --------------------------
 
     def on_quiz_requested(self, message: QuizRequested) -> None:

@@ -65,6 +65,8 @@ class QuizCommands(_AppProvider):
             ("Mock interview", self.ask(QuizRequested(QuizRequest(mode="interview"))), "timed, mixed levels"),
             ("Stats", self.ask(StatsRequested()), "accuracy, streak, reviews due"),
             ("Last summary", self.ask(SummaryRequested()), "the score and missed questions of the last quiz"),
+            ("Unsuspend all", partial(self.app.run_action, "unsuspend_all"),
+             "bring suspended questions back into sessions"),
             ("Reload question files", partial(self.app.run_action, "reload"), "read the YAML files again"),
         ]
 
@@ -119,3 +121,22 @@ class DemoCommands(_AppProvider):
 
         return [(f"Demo: {demo.name}", self.ask(DemoRequested(demo.name)), demo.description)
                 for demo in DEMOS.values()]
+
+
+class CurrentQuestionCommands(_AppProvider):
+    """On the quiz screen: bury, suspend or unsuspend the question shown (keys ``b`` and ``x``)."""
+
+    def entries(self) -> list[tuple[str, Callable[[], None], str]]:
+        run = getattr(self.screen, "run", None)
+        item = run.current if run is not None else None
+        if item is None:
+            return []
+        question_id = item.question.id
+        suspended = question_id in run.store.suspended_question_ids()
+        toggle = partial(self.screen.run_action, "toggle_suspend")
+        return [
+            ("Bury this question", partial(self.screen.run_action, "bury"),
+             f"b · {question_id} leaves sessions until tomorrow"),
+            ("Unsuspend this question" if suspended else "Suspend this question", toggle,
+             f"x · {question_id} {'comes back into sessions' if suspended else 'leaves sessions until unsuspended'}"),
+        ]

@@ -33,6 +33,10 @@ class QuizHost(Protocol):
     cursor_blink: bool
     """Whether text cursors blink (tests turn it off so that snapshots are stable)."""
 
+    def unsuspend_all(self) -> None:
+        """Bring every suspended question back into sessions, and say how many."""
+        ...
+
     def progress_stats(self) -> ProgressStats:
         """The progress statistics over the loaded bank (needs ``bank`` and ``store``)."""
         ...

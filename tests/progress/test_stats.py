@@ -130,8 +130,9 @@ def test_json_round_trips_and_text_reads(history: ProgressStore) -> None:
 
     assert ProgressStats.from_json(stats.to_json()) == stats
     data = json.loads(stats.to_json())
-    assert data["overall"] == {"answers": 6, "correct": 4, "accuracy": 4 / 6}
-    assert data["per_day"][0] == {"day": "2026-11-17", "answers": 1, "correct": 1, "accuracy": 1.0}
+    assert data["overall"] == {"answers": 6, "correct": 4, "accuracy": 4 / 6, "skipped": 0}
+    assert data["per_day"][0] == {"day": "2026-11-17", "answers": 1, "correct": 1, "accuracy": 1.0,
+                                  "skipped": 0}
     assert data["flags"][0]["flagged_at"] == "2026-11-21T10:01:00+00:00"
 
     text = stats.format_text()
@@ -148,3 +149,36 @@ def test_an_empty_store_has_figures_too(clock: FakeClock) -> None:
     assert stats.overall.accuracy is None and stats.current_streak_days == 0
     assert stats.format_text().startswith("No answers yet")
     assert store.notices == () and not store.saving
+
+
+def test_skips_are_counted_apart_not_as_wrong_answers(history: ProgressStore) -> None:
+    history.record_attempt("bn-basic", content_hash="h", correct=False, response={"skipped": True},
+                           now=_at(21, 11))
+    history.record_attempt("gn-intermediate", content_hash="h", correct=False, response={"skipped": True},
+                           now=_at(21, 11, 5))
+    stats = _stats(history, _at(21, 12))
+
+    assert stats.overall == Accuracy(6, 4, 4 / 6, skipped=2)  # as before the skips
+    assert stats.per_tag["batch-norm"] == Accuracy(3, 3, 1.0, skipped=1)
+    assert stats.per_tag["group-norm"] == Accuracy(0, 0, None, skipped=1)
+    assert stats.per_level["intermediate"] == Accuracy(0, 0, None, skipped=1)
+    assert (stats.per_day[-1].answers, stats.per_day[-1].skipped) == (1, 2)
+    text = stats.format_text()
+    assert "4 correct (67%); 2 skipped (not counted as wrong)." in text
+    assert ProgressStats.from_json(stats.to_json()) == stats
+
+
+def test_a_day_with_skips_only_has_no_accuracy_but_keeps_the_streak(store: ProgressStore) -> None:
+    store.record_attempt("bn-basic", content_hash="h", correct=True, now=_at(20))
+    store.record_attempt("bn-basic", content_hash="h", correct=False, response={"skipped": True}, now=_at(21))
+    stats = _stats(store, _at(21, 12))
+    assert stats.per_day[-1].accuracy is None and stats.per_day[-1].skipped == 1
+    assert stats.current_streak_days == 2
+    assert stats.overall == Accuracy(1, 1, 1.0, skipped=1)
+
+
+def test_stats_json_from_before_skips_were_apart_still_reads(history: ProgressStore) -> None:
+    data = json.loads(_stats(history, _at(21, 12)).to_json())
+    for accuracy in [data["overall"], *data["per_level"].values(), *data["per_tag"].values(), *data["per_day"]]:
+        del accuracy["skipped"]
+    assert ProgressStats.from_dict(data).overall == Accuracy(6, 4, 4 / 6)

@@ -33,13 +33,15 @@ start a level, the last summary, change the theme) · `r` reload the question fi
 | `enter` | submit (typed answers, choices, ordering) |
 | `ctrl+s` | submit anything, also the open questions' text |
 | `h` | next hint (one at a time) |
-| `s` | skip (counts as missed) |
+| `s` | skip: the answer is shown; a skip is missed (retry it) but not a wrong answer in the score |
+| `b` | bury: hide the question until tomorrow and go on |
+| `x` | suspend: hide the question until unsuspended (home: *Suspended*, or palette *Unsuspend all*) |
 | `n` | next question, after the verdict |
 | `u` | undo: take back the answer just given (not saved, schedule as before), answer again |
 | `1`–`4` | after an open question: rate your recall Again, Hard, Good, Easy (the schedule follows it) |
 | `d` | open the question's demo |
 | `f` | flag the question as wrong or unclear |
-| `tab` | leave a text field, so that `h`, `s` and `f` work |
+| `tab` | leave a text field, so that `h`, `s`, `b`, `x` and `f` work |
 | `escape` | end the quiz and see the summary (asks first while questions are left) |
 
 **Summary**: `m` retry the missed ones · `c` cram more (after a review) ·

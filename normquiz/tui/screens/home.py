@@ -78,15 +78,15 @@ class HomeScreen(Screen[None]):
         self.query_one("#banner").display = False
         self.query_one("#menu", OptionList).focus()
         if quiz_host(self).bank is not None:
-            self._show_bank(quiz_host(self).bank)
+            self.show_bank(quiz_host(self).bank)
 
     def on_screen_resume(self) -> None:
         if quiz_host(self).bank is not None:
-            self._show_bank(quiz_host(self).bank)
+            self.show_bank(quiz_host(self).bank)
 
     @on(BankLoaded)
     def _bank_loaded(self, event: BankLoaded) -> None:
-        self._show_bank(event.bank)
+        self.show_bank(event.bank)
 
     # -- content -------------------------------------------------------------------
 
@@ -125,6 +125,10 @@ class HomeScreen(Screen[None]):
         else:
             options.append(Option(_row("Review due (0)", "cram the weakest"), id="review"))
         options.append(Option(_row("Mock interview", "timed, mixed levels"), id="interview"))
+        suspended = len(store.suspended_question_ids()) if store is not None else 0
+        if suspended:  # hidden from every session until unsuspended: say so, and how to undo it
+            options.append(Option(_row(f"Suspended ({suspended})", "select to unsuspend all"),
+                                  id="unsuspend"))
         exercises = bank.counts("type")["code"] if bank is not None else 0
         if exercises:
             options.append(Option(_row("Coding exercises", f"{exercises:>3} to implement"), id="exercises"))
@@ -142,14 +146,15 @@ class HomeScreen(Screen[None]):
 
     def _shows(self, bank: LoadResult) -> tuple[Any, ...]:
         """All the screen's figures depend on: the bank, the store's notices, the answers given
-        (mastery) and the reviews due now. A few cheap queries, where the stats read every answer."""
+        (mastery), the reviews due now and the suspended questions. A few cheap queries, where the stats read every answer."""
         store = quiz_host(self).store
         if store is None:
             return (bank,)
         return (bank, store.notices, store.attempt_count(), tuple(store.due_question_ids()),
+                tuple(store.suspended_question_ids()),
                 quiz_host(self).last_run, quiz_host(self).resumable)
 
-    def _show_bank(self, bank: LoadResult) -> None:
+    def show_bank(self, bank: LoadResult) -> None:
         """Counts, mastery, reviews due, topics and the banner; only when they can have changed
         (the screen comes back after every quiz, demo, help and stats screen)."""
         shows = self._shows(bank)
@@ -208,6 +213,8 @@ class HomeScreen(Screen[None]):
             self.post_message(HelpRequested())
         elif choice == "last-summary":
             self.post_message(SummaryRequested())
+        elif choice == "unsuspend":
+            quiz_host(self).unsuspend_all()
         elif choice == "resume":
             self.post_message(ResumeRequested())
 

@@ -21,6 +21,7 @@ from normquiz.bank import AnswerVerdict, InvalidResponse
 from normquiz.bank import model as m
 from normquiz.bank.answer_text import answer_precision
 from normquiz.study.quiz_run import QuizRun
+from normquiz.tui.commands import CurrentQuestionCommands
 from normquiz.tui.formatting import format_seconds
 from normquiz.tui.messages import BankLoaded, DemoRequested, QuizFinished
 from normquiz.tui.protocol import quiz_host
@@ -36,6 +37,7 @@ class QuizScreen(Screen[None]):
     """Asks the questions of one ``QuizRun``."""
 
     CSS_PATH = "quiz.tcss"
+    COMMANDS = Screen.COMMANDS | {CurrentQuestionCommands}
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit", show=False),
         Binding("h", "hint", "Hint"),
@@ -44,6 +46,9 @@ class QuizScreen(Screen[None]):
         Binding("d", "demo", "Demo"),
         Binding("f", "flag", "Flag"),
         Binding("u", "undo", "Undo"),
+        # Anki's bury and suspend; the help screen and the palette list them (no footer room).
+        Binding("b", "bury", "Bury", show=False),
+        Binding("x", "toggle_suspend", "Suspend", show=False),
         # Self-grading after an open question: the verdict says so (the footer has no room).
         *[Binding(str(grade), f"rate({grade})", name, show=False) for grade, name in RATINGS.items()],
         # Escape means "back" on every screen: here, end the quiz (asking first while questions
@@ -140,15 +145,15 @@ class QuizScreen(Screen[None]):
 
     def update_status(self) -> None:
         summary = self.run.session.summary()
-        total, answered = len(self.run), summary.overall.asked
+        total, overall = len(self.run), summary.overall
         position = min(self.run.position + 1, total)
         parts: list[tuple[str, str] | str] = [(self.run.request.describe(), "bold"),
                                               f"   Question {position} of {total} ",
-                                              *progress_bar(answered, total)]
-        if self.run.session.shows_feedback:
-            parts.append(f"   Score {summary.overall.correct}/{answered}")
+                                              *progress_bar(overall.done, total)]
+        if self.run.session.shows_feedback:  # a skip is no wrong answer: it is not in the score
+            parts.append(f"   Score {overall.correct}/{overall.asked}")
         else:
-            parts.append(f"   Answered {answered}")
+            parts.append(f"   Answered {overall.done}")
         left = self.run.time_left()
         if left is not None and self.phase == "answering":
             parts.append(("   ⏱ " + format_seconds(left), "bold $text-warning" if left > 10 else "bold $text-error"))
@@ -164,7 +169,7 @@ class QuizScreen(Screen[None]):
             return typing
         if self.run.current is None:
             return False
-        if typing and action in ("hint", "skip", "flag"):
+        if typing and action in ("hint", "skip", "flag", "bury", "toggle_suspend"):
             return False  # the letter would be typed: tab first (the footer says so)
         if action == "submit":
             return self.phase in ("answering", "assessing")
@@ -367,6 +372,29 @@ class QuizScreen(Screen[None]):
         else:
             self.run.skip()
             await self.show_question(restart_time=False)
+
+    async def action_bury(self) -> None:
+        """b: hide the current question until tomorrow and go on (an answer given stays saved)."""
+        if self.run.current is None:
+            return
+        question_id = self.run.bury_current()
+        self.notify(f"{question_id} buried: sessions leave it out until tomorrow.", timeout=3)
+        await self.show_question(restart_time=False)
+
+    async def action_toggle_suspend(self) -> None:
+        """x: suspend the current question (hidden until unsuspended) and go on; on a question
+        that is suspended already (asked for by id), unsuspend it and stay."""
+        if self.run.current is None:
+            return
+        question_id = self.question.id
+        if question_id in self.run.store.suspended_question_ids():
+            self.run.store.unhide(question_id)
+            self.notify(f"{question_id} unsuspended: sessions ask it again.", timeout=3)
+            return
+        self.run.suspend_current()
+        self.notify(f"{question_id} suspended: no session asks it until you unsuspend it "
+                    "(palette: Unsuspend all, or x on it).", timeout=4)
+        await self.show_question(restart_time=False)
 
     async def action_next(self) -> None:
         if self.phase != "verdict":

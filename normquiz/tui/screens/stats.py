@@ -55,7 +55,7 @@ class StatsScreen(Screen[None]):
     def _plot_days(widget: PlotextPlot, stats: ProgressStats) -> None:
         plt = widget.plt
         plt.title("Accuracy per day (%)")
-        days = stats.per_day[-14:]
+        days = [day for day in stats.per_day if day.accuracy is not None][-14:]  # not skip-only days
         if days:
             plt.bar([f"{day.day:%m-%d}" for day in days], [round(100 * day.accuracy) for day in days])
             plt.ylim(0, 100)

@@ -26,7 +26,8 @@ def _percent(line: ScoreLine) -> str:
 def score_table(title: str, lines: dict[str, ScoreLine], width: int = 22) -> Content:
     rows = [Content.assemble((f"{title:<{width}}", "bold $text-primary"), ("right   score", "$text-muted"))]
     for name, line in lines.items():
-        rows.append(Content(f"{name[:width - 1]:<{width}}{line.correct:>2}/{line.asked:<2}  {_percent(line)}"))
+        skipped = f"  {line.skipped} skipped" if line.skipped else ""  # apart from the score
+        rows.append(Content(f"{name[:width - 1]:<{width}}{line.correct:>2}/{line.asked:<2}  {_percent(line)}{skipped}"))
     return Content("\n").join(rows)
 
 
@@ -62,7 +63,7 @@ class SummaryScreen(Screen[None]):
                 buttons.append(Button("Cram more (c)", id="cram", compact=True))
             buttons.append(Button("Home (esc)", id="home", compact=True))
             yield Horizontal(*buttons, id="summary-buttons")
-            if overall.asked and (summary.missed or self.run.mode == "interview"):
+            if overall.done and (summary.missed or self.run.mode == "interview"):
                 yield Markdown(self._review_markdown(), id="missed")
         yield KeysFooter()
 
@@ -72,12 +73,14 @@ class SummaryScreen(Screen[None]):
     def _headline(self) -> Content:
         summary = self.summary
         overall = summary.overall
-        if not overall.asked:
+        if not overall.done:
             return Content("No question was answered.")
         parts = [
             (f"{overall.correct} of {overall.asked} correct", "bold"),
             f" · {round(100 * overall.fraction)}% of the points · time {format_seconds(summary.duration)}",
         ]
+        if overall.skipped:  # apart: a skip is not a wrong answer (it is in "missed", to retry)
+            parts.append(f" · {overall.skipped} skipped")
         if summary.unanswered:
             parts.append(f" · {len(summary.unanswered)} not reached")
         if summary.missed:
