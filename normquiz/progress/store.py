@@ -1,4 +1,5 @@
-"""The progress store: records answers, flags and sessions, and schedules reviews.
+"""The progress store: opens the database, records answers and schedules reviews (flags, sessions,
+undo and re-rating, hiding live in its mixins: flags_sessions.py, revisions.py, hiding.py).
 
 One ``ProgressStore`` per app instance. Every write is its own transaction
 committed before the method returns, so a killed process loses at most the
@@ -21,37 +22,28 @@ than a quarter of a second.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
-from normquiz.progress.clock import (
-    Clock,
-    as_utc,
-    from_stored_text,
-    local_day,
-    to_stored_text,
-    utc_now,
-)
+from normquiz.progress.clock import Clock, local_day, to_stored_text, utc_now
 from normquiz.progress.database import OpenedDatabase, copy_into_memory, open_database
 from normquiz.progress.datadir import DATABASE_FILENAME, resolve_data_dir
-from normquiz.progress.hiding import HIDDEN_NOW_SQL, QuestionHiding
+from normquiz.progress.flags_sessions import FlagsAndSessions
 from normquiz.progress.guarded import WAITING, GuardedConnection, SavingListener
+from normquiz.progress.hiding import HIDDEN_NOW_SQL, QuestionHiding
 from normquiz.progress.records import (
-    FLAG_REASONS,
     Attempt,
     DueDay,
-    Flag,
-    FlagReason,
     RecordedAttempt,
     ReviewState,
-    Session,
     SessionMode,
     decode_rows,
     json_text,
 )
-from normquiz.progress.scheduling import Rating, ReviewScheduler, rating_for
+from normquiz.progress.revisions import SAVE_CARD_SQL, AnswerRevisions
+from normquiz.progress.scheduling import ReviewScheduler, rating_for
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -90,7 +82,7 @@ def due_by_day(
     return [DueDay(day=today + timedelta(days=i), count=c) for i, c in enumerate(counts)]
 
 
-class ProgressStore(QuestionHiding):
+class ProgressStore(QuestionHiding, AnswerRevisions, FlagsAndSessions):
     """The learner's answers, review schedule, flags and sessions in one SQLite file.
 
     Open with ``ProgressStore.open(data_dir)`` (or ``in_memory()`` for
@@ -271,10 +263,7 @@ class ProgressStore(QuestionHiding):
                  response_text, seconds, hints_used, stored_session, mode, int(rating)),
             )  # fmt: skip
             conn.execute(
-                "INSERT INTO review_cards (question_id, card, due, stability, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET "
-                "card = excluded.card, due = excluded.due, stability = excluded.stability, "
-                "updated_at = excluded.updated_at",
+                SAVE_CARD_SQL,
                 (question_id, card.card_json, to_stored_text(card.due), card.stability_days,
                  to_stored_text(answered_at)),
             )  # fmt: skip
@@ -296,66 +285,6 @@ class ProgressStore(QuestionHiding):
         content_changed, card = self._guard.read_with(plan)  # in WAL mode reads pass the lock
         return RecordedAttempt(attempt_id=0, rating=rating, due=card.due, stability_days=card.stability_days,
                                content_changed=content_changed, saved=False)
-
-    def schedule_snapshot(self, question_id: str) -> tuple[Any, ...] | None:
-        """The question's review schedule as stored now (None before its first answer), for
-        ``undo_attempt`` to put back."""
-        rows = self._read(
-            "SELECT card, due, stability, updated_at FROM review_cards WHERE question_id = ?",
-            (question_id,),
-        )
-        return tuple(rows[0]) if rows else None
-
-    def undo_attempt(
-        self, attempt_id: int, question_id: str, schedule: tuple[Any, ...] | None
-    ) -> None:
-        """Take back an answer (a slip of the key): delete the attempt and put back the
-        schedule ``schedule_snapshot`` returned before it; one transaction."""
-
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "DELETE FROM attempts WHERE id = ? AND question_id = ?", (attempt_id, question_id)
-            )
-            if schedule is None:
-                conn.execute("DELETE FROM review_cards WHERE question_id = ?", (question_id,))
-            else:
-                conn.execute(
-                    "INSERT OR REPLACE INTO review_cards (question_id, card, due, stability, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?)",
-                    (question_id, *schedule),
-                )
-
-        self._write(write)
-
-    def rate_attempt(
-        self,
-        attempt_id: int,
-        question_id: str,
-        schedule: tuple[Any, ...] | None,
-        rating: Rating,
-    ) -> None:
-        """The learner's own rating of an answer (Again, Hard, Good, Easy: self-grading where the
-        app cannot judge): the attempt keeps it and the schedule is worked out again from
-        ``schedule`` (``schedule_snapshot`` before the answer) with it; one transaction."""
-
-        def write(conn: sqlite3.Connection) -> None:
-            row = conn.execute(
-                "SELECT answered_at FROM attempts WHERE id = ? AND question_id = ?",
-                (attempt_id, question_id),
-            ).fetchone()
-            if row is None:
-                raise ValueError(f"There is no answer {attempt_id} to {question_id!r} to rate.")
-            answered_at = from_stored_text(row[0])
-            card = self._scheduler.review(schedule[0] if schedule else None, rating, answered_at)
-            conn.execute("UPDATE attempts SET rating = ? WHERE id = ?", (int(rating), attempt_id))
-            conn.execute(
-                "INSERT OR REPLACE INTO review_cards (question_id, card, due, stability, "
-                "updated_at) VALUES (?, ?, ?, ?, ?)",
-                (question_id, card.card_json, to_stored_text(card.due), card.stability_days,
-                 to_stored_text(answered_at)),
-            )  # fmt: skip
-
-        self._write(write)
 
     def attempts(
         self, question_id: str | None = None, *, session_id: int | None = None
@@ -443,90 +372,3 @@ class ProgressStore(QuestionHiding):
         """The review states of the questions not buried or suspended at ``now``."""
         hidden = self.hidden_question_ids(now)
         return [state for state in self.review_states().values() if state.question_id not in hidden]
-
-    # -- flags ----------------------------------------------------------------
-
-    def flag_question(
-        self,
-        question_id: str,
-        reason: FlagReason,
-        comment: str = "",
-        *,
-        now: datetime | None = None,
-    ) -> Flag:
-        """Keep the learner's report that a question is wrong or unclear."""
-        if reason not in FLAG_REASONS:
-            raise ValueError(
-                f"A flag's reason must be one of {', '.join(FLAG_REASONS)}, got {reason!r}."
-            )
-        flagged_at = as_utc(self._now(now))
-
-        def write(conn: sqlite3.Connection) -> int:
-            cursor = conn.execute(
-                "INSERT INTO flags (question_id, reason, comment, flagged_at) "
-                "VALUES (?, ?, ?, ?)",
-                (question_id, reason, comment, to_stored_text(flagged_at)),
-            )
-            return int(cursor.lastrowid or 0)
-
-        flag_id = self._write(write)
-        return Flag(0 if flag_id is WAITING else flag_id, question_id, reason, comment, flagged_at)
-
-    def list_flags(self) -> list[Flag]:
-        """Every flag, oldest first."""
-        rows = self._read(f"SELECT {Flag.COLUMNS} FROM flags ORDER BY flagged_at, id")
-        return self._decode(rows, Flag.from_row, "flags")
-
-    # -- sessions -------------------------------------------------------------
-
-    def start_session(
-        self,
-        mode: SessionMode,
-        options: Mapping[str, Any] | None = None,
-        *,
-        now: datetime | None = None,
-    ) -> int:
-        """Record the start of a quiz session; returns the id to pass to ``record_attempt``.
-
-        Behind another program's lock the id is a negative stand-in, which
-        ``record_attempt`` and ``end_session`` accept like the real one.
-        """
-        started_at = to_stored_text(self._now(now))
-        options_text = json_text(dict(options or {}))
-        stand_in = self._guard.waiting.stand_in_session_id()
-
-        def write(conn: sqlite3.Connection) -> int:
-            cursor = conn.execute(
-                "INSERT INTO sessions (mode, started_at, options) VALUES (?, ?, ?)",
-                (mode, started_at, options_text),
-            )
-            session_id = int(cursor.lastrowid or 0)
-            self._guard.waiting.remember_session(stand_in, session_id)
-            return session_id
-
-        session_id = self._write(write)
-        return stand_in if session_id is WAITING else session_id
-
-    def end_session(self, session_id: int, *, now: datetime | None = None) -> None:
-        """Record when the session ended (a killed session keeps ``ended_at`` empty)."""
-        ended_at = to_stored_text(self._now(now))
-        self._write(
-            lambda conn: conn.execute(
-                "UPDATE sessions SET ended_at = ? WHERE id = ?",
-                (ended_at, self._guard.waiting.real_session_id(session_id)),
-            )
-        )
-
-    def last_unfinished_session(self) -> Session | None:
-        """The latest session that was never ended (quit or killed mid-way), or None."""
-        rows = self._read(
-            f"SELECT {Session.COLUMNS} FROM sessions WHERE ended_at IS NULL "
-            "ORDER BY started_at DESC, id DESC LIMIT 1"
-        )
-        return Session.from_row(rows[0]) if rows else None
-
-    def session(self, session_id: int) -> Session | None:
-        """The session with that id, or None."""
-        rows = self._read(f"SELECT {Session.COLUMNS} FROM sessions WHERE id = ?", (session_id,))
-        sessions = self._decode(rows, Session.from_row, "sessions")
-        return sessions[0] if sessions else None
