@@ -25,6 +25,7 @@ from normquiz.tui.commands import CurrentQuestionCommands
 from normquiz.tui.formatting import format_seconds
 from normquiz.tui.messages import BankLoaded, DemoRequested, QuizFinished
 from normquiz.tui.protocol import quiz_host
+from normquiz.tui.screens.quiz_choices import LearnerChoices
 from normquiz.tui.widgets.answers import AnswerSubmitted, KeyPointChecklist, WrittenAnswer
 from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.tui.widgets.question_parts import HOW_TO_ANSWER, RATINGS, TYPE_NAMES, answer_widget, progress_bar
@@ -33,7 +34,7 @@ from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict
 TICK_SECONDS = 0.25
 
 
-class QuizScreen(Screen[None]):
+class QuizScreen(LearnerChoices, Screen[None]):
     """Asks the questions of one ``QuizRun``."""
 
     CSS_PATH = "quiz.tcss"
@@ -336,29 +337,6 @@ class QuizScreen(Screen[None]):
         self._set_text("#hints", Content("\n").join([previous, line]) if isinstance(previous, Content) else line)
         self.refresh_bindings()  # focus stays where it was: h again shows the next hint
 
-    def self_graded(self) -> bool:
-        """Whether the learner rates the current answer (open questions: the app cannot judge)."""
-        return isinstance(self.question, m.OpenQuestion) and self.run.session.shows_feedback
-
-    def action_rate(self, grade: int) -> None:
-        from normquiz.progress.scheduling import Rating
-
-        if self.run.rate(Rating(grade)):
-            self._show_rating(RATINGS[grade])
-
-    def _show_rating(self, chosen: str | None) -> None:
-        keys = " · ".join(f"{grade} {name}" for grade, name in RATINGS.items())
-        now = (f"you rated it [b]{chosen}[/b]: the review schedule follows your rating" if chosen
-               else "until you rate it, the schedule follows the key points you ticked")
-        self._set_text("#rate", Content.from_markup(f"How well did you know it? {keys} ({now})"))
-
-    async def action_undo(self) -> None:
-        """Take back the answer just given (a slip of the key): ask the question again."""
-        if self.phase == "verdict" and self.run.undo():
-            self.notify("Answer taken back: it is not saved and the review schedule is as before.",
-                        timeout=3)
-            await self.show_question(restart_time=False)
-
     async def action_skip(self) -> None:
         if self.phase == "answering" and self.run.current is not None:
             await self._skip()
@@ -373,29 +351,6 @@ class QuizScreen(Screen[None]):
             self.run.skip()
             await self.show_question(restart_time=False)
 
-    async def action_bury(self) -> None:
-        """b: hide the current question until tomorrow and go on (an answer given stays saved)."""
-        if self.run.current is None:
-            return
-        question_id = self.run.bury_current()
-        self.notify(f"{question_id} buried: sessions leave it out until tomorrow.", timeout=3)
-        await self.show_question(restart_time=False)
-
-    async def action_toggle_suspend(self) -> None:
-        """x: suspend the current question (hidden until unsuspended) and go on; on a question
-        that is suspended already (asked for by id), unsuspend it and stay."""
-        if self.run.current is None:
-            return
-        question_id = self.question.id
-        if question_id in self.run.store.suspended_question_ids():
-            self.run.store.unhide(question_id)
-            self.notify(f"{question_id} unsuspended: sessions ask it again.", timeout=3)
-            return
-        self.run.suspend_current()
-        self.notify(f"{question_id} suspended: no session asks it until you unsuspend it "
-                    "(palette: Unsuspend all, or x on it).", timeout=4)
-        await self.show_question(restart_time=False)
-
     async def action_next(self) -> None:
         if self.phase != "verdict":
             return
@@ -407,55 +362,9 @@ class QuizScreen(Screen[None]):
         if demo is not None:
             self.post_message(DemoRequested(demo.name, demo.params or None))
 
-    def action_flag(self) -> None:
-        from normquiz.tui.screens.flag import FlagScreen
-
-        if self.run.current is None:
-            return
-        question_id = self.question.id
-
-        def save(result: tuple[str, str] | None) -> None:
-            if result is None:
-                return
-            reason, comment = result
-            self.run.store.flag_question(question_id, reason, comment)  # type: ignore[arg-type]
-            self.notify(f"Flagged {question_id} as {reason}: `normquiz stats` lists it.")
-
-        self.app.push_screen(FlagScreen(question_id), save)
-
     def action_leave_field(self) -> None:
         """Tab in a text field: focus the question so that the letter keys (hint, skip) work."""
         self.query_one("#body").focus()
-
-    def action_leave(self) -> None:
-        """Escape: end the quiz and see the summary, after asking while questions are left."""
-        self._confirm_then(self.finish, "End the quiz?", "Go to the summary")
-
-    def action_quit(self) -> None:
-        """q: quit normquiz, after asking while questions are left."""
-        self._confirm_then(self.app.exit, "Quit normquiz?", "Quit")
-
-    def _confirm_then(self, then: Any, question: str, yes: str) -> None:
-        from normquiz.tui.modals.confirm import ConfirmScreen
-
-        left = self.questions_left()
-        if not left:
-            then()
-            return
-        detail = (f"{left} question{'s are' if left != 1 else ' is'} left. Every answer given so far is "
-                  "saved; the summary of the last quiz stays on the home screen.")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-
-        self.app.push_screen(ConfirmScreen(question, detail, yes=yes, no="Keep going"), answered)
-
-    def questions_left(self) -> int:
-        """Questions not answered or skipped yet (the current one included while it waits for its answer)."""
-        if self.run.current is None:
-            return 0
-        return len(self.run) - self.run.position - (self.phase == "verdict")
 
     def finish(self) -> None:
         """The quiz is over: the app shows its summary (and keeps it, for "last summary")."""
