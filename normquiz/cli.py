@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
-from normquiz.cli_support import CONTENT_ENV, CommandError, content_dirs, unknown_demo
+from normquiz.cli_support import CONTENT_ENV, CommandError, content_dirs, positive_int, unknown_demo
 from normquiz.exercise_cli import add_exercise_parsers
 from normquiz.serve import add_serve_parser
 from normquiz.vocabulary import LEVELS, MODES
@@ -38,16 +38,6 @@ MODE_CHOICES = MODES
 _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC))
 # Below this the app has no room to lay out its widgets (rich fails to wrap text at width 0).
 MIN_TERMINAL_COLUMNS, MIN_TERMINAL_LINES = 40, 12
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only questions of this level (repeatable)")
     quiz.add_argument("--tag", action="append", default=[], metavar="T",
                       help="only questions with this tag (repeatable)")
-    quiz.add_argument("--count", type=_positive_int, metavar="N", help="how many questions")
+    quiz.add_argument("--count", type=positive_int(), metavar="N", help="how many questions")
     quiz.add_argument("--seed", type=int, metavar="S", help="a seed for a repeatable choice and order")
     quiz.add_argument("--mode", choices=MODE_CHOICES, default="practice",
                       help="practice (default), review (what is due) or interview (timed)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 CONTENT_ENV = "NORMQUIZ_CONTENT"
@@ -21,6 +21,23 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def positive_int(plural: str = "", singular: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number of at least 1, named in its errors ("tabs", "tab")."""
+    of = f" of {plural}" if plural else ""
+    one = f" {singular}" if singular else ""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number{of}, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected at least 1{one}, got {value}")
+        return value
+
+    return parse
 
 
 def content_dirs(args: argparse.Namespace, *, added: Sequence[str] = ()) -> list[Path]:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from normquiz.cli_support import CommandError, content_dirs, unknown_demo
+from normquiz.cli_support import CommandError, content_dirs, positive_int, unknown_demo
 from normquiz.serve.origin import split_host
 from normquiz.serve.settings import (
     DEFAULT_HOST,
@@ -33,16 +33,6 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
-    return value
-
-
-def _tab_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of tabs, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 tab, got {value}")
     return value
 
 
@@ -88,7 +78,7 @@ def add_serve_parser(subparsers: argparse._SubParsersAction,  # type: ignore[typ
              "such as mylaptop.local, or NAME:PORT for an SSH tunnel or a proxy on another port; "
              "127.0.0.1, localhost, [::1] and --host are always answered")
     parser.add_argument(
-        "--max-tabs", metavar="N", type=_tab_count, default=DEFAULT_MAX_TABS,
+        "--max-tabs", metavar="N", type=positive_int("tabs", "tab"), default=DEFAULT_MAX_TABS,
         help=f"at most N tabs at once, each an app process (default {DEFAULT_MAX_TABS}); "
              "a room of learners needs one per learner")
     parser.add_argument(

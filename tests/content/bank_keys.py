@@ -21,6 +21,17 @@ def _all_questions() -> dict[str, dict[str, Any]]:
     return questions
 
 
+@cache
+def questions_of(*files: str) -> dict[str, dict[str, Any]]:
+    """The questions of the named content files (``"layer-norm.yaml"``), by id, in file order."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in files:
+        with open(CONTENT / name, encoding="utf-8") as handle:
+            for item in yaml.safe_load(handle)["questions"]:
+                found[item["id"]] = item
+    return found
+
+
 def question(question_id: str) -> dict[str, Any]:
     questions = _all_questions()
     assert question_id in questions, f"{question_id} is not in the bank"

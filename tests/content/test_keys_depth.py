@@ -11,31 +11,20 @@ witness for PyTorch behaviour.
 from __future__ import annotations
 
 import math
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 import normquiz.core as core
+from tests.content.bank_keys import question, questions_of
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 FILES = ("layer-norm.yaml", "norm-family.yaml", "sequences-and-transformers.yaml")
 
 
-@cache
 def questions() -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for name in FILES:
-        for question in yaml.safe_load((CONTENT / name).read_text(encoding="utf-8"))["questions"]:
-            found[question["id"]] = question
-    return found
-
-
-def question(question_id: str) -> dict:
-    assert question_id in questions(), f"{question_id} is missing"
-    return questions()[question_id]
+    return questions_of(*FILES)
 
 
 def assert_key(question_id: str, expected: float) -> None:
