@@ -1,8 +1,14 @@
-"""A small bank of true/false and choice questions the study tests share."""
+"""What the study tests share: a small bank of questions, and a store on disk with a clock moved by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from normquiz.progress import ProgressStore
 from tests.bank.conftest import make_question
+from tests.progress.conftest import FakeClock
 
 
 def question(index: int, level: str, tags: list[str], kind: str = "true_false") -> object:
@@ -12,3 +18,15 @@ def question(index: int, level: str, tags: list[str], kind: str = "true_false") 
 
 
 BANK = [question(i, ("basic", "intermediate", "advanced")[i % 3], ["bn"] if i % 2 else ["ln"]) for i in range(12)]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> ProgressStore:
+    opened = ProgressStore.open(tmp_path / "data", clock=clock)
+    yield opened
+    opened.close()

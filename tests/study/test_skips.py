@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from normquiz.progress import ProgressStore, Rating
 from normquiz.study.quiz_run import QuizRun, build_session
@@ -14,18 +11,6 @@ from tests.bank.conftest import make_question
 from tests.progress.conftest import FakeClock
 
 QUESTIONS = [make_question("true_false", id=f"q-{i}", answer=True, tags=["bn"]) for i in range(3)]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> ProgressStore:
-    opened = ProgressStore.open(tmp_path / "data", clock=clock)
-    yield opened
-    opened.close()
 
 
 def run_of(store: ProgressStore) -> QuizRun:
