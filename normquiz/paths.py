@@ -1,7 +1,9 @@
-"""Where normquiz finds its built-in question bank."""
+"""Where normquiz finds its built-in question bank, and what a bank load reads."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -17,3 +19,9 @@ def builtin_content_dir() -> Path:
     if shipped.is_dir():
         return shipped
     return _PACKAGE_DIR.parent / "content"
+
+
+def bank_paths(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, include_builtin: bool = True
+               ) -> list[str | os.PathLike[str]]:
+    """What a bank load reads, in order: the built-in folder (unless left out), then ``extra_dirs``."""
+    return [*([builtin_content_dir()] if include_builtin else []), *extra_dirs]

@@ -9,8 +9,9 @@ home screen lists the demos before its first frame.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from normquiz.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from normquiz.bank.checking import AnswerVerdict, InvalidResponse, check_answer, expected_answer, parse_number
@@ -19,26 +20,10 @@ if TYPE_CHECKING:
     from normquiz.bank.model import LEVELS, QUESTION_TYPES, QuestionBase, QuestionFile, content_hash
     from normquiz.bank.problem import Problem
 
-_HOMES = {
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "checking": ("AnswerVerdict", "InvalidResponse", "check_answer", "expected_answer", "parse_number"),
     "computed": ("ComputedInstance", "generate"),
     "loader": ("FileReport", "LoadResult", "QuestionSource", "load_bank", "load_paths"),
     "model": ("LEVELS", "QUESTION_TYPES", "QuestionBase", "QuestionFile", "content_hash"),
     "problem": ("Problem",),
-}
-_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'normquiz.bank' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"normquiz.bank.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+})

@@ -15,52 +15,25 @@ wrote the file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from normquiz.bank.placed import PlacedQuestion
+from normquiz.bank.cache_files import default_cache_dir, rules_fingerprint, write_atomically
 from normquiz.bank.model import Question
+from normquiz.bank.placed import PlacedQuestion
 
-CACHE_ENV = "NORMQUIZ_CACHE_DIR"
 CACHE_FILE_NAME = "bank-cache.json"
-CACHE_FORMAT = 1
 # A file changed less than this long before it was looked at may change again
 # within the file system's timestamp granularity (2 s on FAT) with the same
 # size: it is not cached until a later load sees it older ("racy git").
 RACY_WINDOW_NS = 2_000_000_000
 
 _QUESTIONS: TypeAdapter[list[Any]] = TypeAdapter(list[Question])
-
-
-def default_cache_dir() -> Path:
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("normquiz", appauthor=False))
-
-
-def rules_fingerprint() -> str:
-    """The normquiz version and a hash of the bank's source: what decides validity and the schema."""
-    from normquiz import __version__
-
-    digest = hashlib.sha256(f"{CACHE_FORMAT} {__version__}".encode())
-    # Every module of the bank, not a chosen few: a rule added in a new module
-    # must drop the cache too. About 20 small files, well under a millisecond.
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        try:
-            digest.update(module.name.encode() + b"\0" + module.read_bytes())
-        except OSError:
-            digest.update(b"unreadable " + module.name.encode())
-    return digest.hexdigest()
 
 
 class BankCache:
@@ -133,6 +106,17 @@ class BankCache:
         self._used.add(key)
         self._dirty = True
 
+    def clean_files(self) -> list[list[Any]] | None:
+        """``[path, size, mtime_ns]`` of each file this load looked at, in order, when every one of
+        them is cached as it is now (no problem, not changed too recently); otherwise None."""
+        files = []
+        for key in self._stats:
+            entry = self._entries.get(key)
+            if entry is None or key not in self._used:
+                return None
+            files.append([key, entry["size"], entry["mtime_ns"]])
+        return files
+
     def save(self) -> None:
         """Write the cache atomically if it changed; entries of files that are gone are dropped."""
         for key in [key for key in self._entries if key not in self._used and not os.path.exists(key)]:
@@ -141,16 +125,5 @@ class BankCache:
         if not self._dirty:
             return
         payload = json.dumps({"fingerprint": self.fingerprint, "files": self._entries}, separators=(",", ":"))
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".bank-cache-", dir=self.path.parent)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(payload)
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            return  # a read-only or full disk: the next start reads the files again
-        self._dirty = False
+        if write_atomically(self.path, payload):
+            self._dirty = False

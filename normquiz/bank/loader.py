@@ -28,6 +28,7 @@ from normquiz.bank.model import ComputedQuestion, FileHeader, Question, Question
 from normquiz.bank.placed import PlacedQuestion
 from normquiz.bank.problem import Problem
 from normquiz.bank.yamlsource import YamlDocument, YamlSourceError, read_yaml_file
+from normquiz.paths import bank_paths
 
 if TYPE_CHECKING:
     from normquiz.bank.cache import BankCache
@@ -94,16 +95,16 @@ def load_bank(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, include_buil
     ``cached``: unchanged files come from the validated-bank cache
     (:mod:`normquiz.bank.cache`), which this load then updates.
     """
-    from normquiz.paths import builtin_content_dir
-
-    paths: list[str | os.PathLike[str]] = [builtin_content_dir()] if include_builtin else []
+    paths = bank_paths(extra_dirs, include_builtin=include_builtin)
     if not cached:
-        return load_paths([*paths, *extra_dirs])
+        return load_paths(paths)
     from normquiz.bank.cache import BankCache
+    from normquiz.bank.summary import write_summary
 
     cache = BankCache.open()
-    result = load_paths([*paths, *extra_dirs], cache=cache)
+    result = load_paths(paths, cache=cache)
     cache.save()
+    write_summary(paths, cache.clean_files(), result)  # what the home screen shows on the next start
     return result
 
 

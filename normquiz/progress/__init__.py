@@ -17,67 +17,47 @@ content hash, level and tags passed in by the caller. Typical use::
     print(stats.format_text())
 """
 
-from normquiz.progress.clock import Clock, utc_now
-from normquiz.progress.datadir import (
-    DATA_DIR_ENV,
-    DATABASE_FILENAME,
-    default_data_dir,
-    resolve_data_dir,
-)
-from normquiz.progress.records import (
-    FLAG_REASONS,
-    Attempt,
-    DueDay,
-    Flag,
-    FlagReason,
-    RecordedAttempt,
-    ReviewState,
-    Session,
-    SessionMode,
-)
-from normquiz.progress.scheduling import (
-    Rating,
-    ReviewScheduler,
-    expected_seconds,
-    rating_for,
-)
-from normquiz.progress.stats import (
-    MASTERY_STABILITY_DAYS,
-    Accuracy,
-    DayAccuracy,
-    Mastery,
-    ProgressStats,
-    QuestionFacts,
-    progress_stats,
-)
-from normquiz.progress.store import ProgressStore
+from __future__ import annotations
 
-__all__ = [
-    "DATABASE_FILENAME",
-    "DATA_DIR_ENV",
-    "FLAG_REASONS",
-    "MASTERY_STABILITY_DAYS",
-    "Accuracy",
-    "Attempt",
-    "Clock",
-    "DayAccuracy",
-    "DueDay",
-    "Flag",
-    "FlagReason",
-    "Mastery",
-    "ProgressStats",
-    "ProgressStore",
-    "QuestionFacts",
-    "Rating",
-    "RecordedAttempt",
-    "ReviewScheduler",
-    "ReviewState",
-    "Session",
-    "SessionMode",
-    "default_data_dir",
-    "expected_seconds",
-    "progress_stats",
-    "rating_for",
-    "resolve_data_dir",
-    "utc_now",
-]
+from typing import TYPE_CHECKING
+
+from normquiz.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from normquiz.progress.clock import Clock, utc_now
+    from normquiz.progress.datadir import DATA_DIR_ENV, DATABASE_FILENAME, default_data_dir, resolve_data_dir
+    from normquiz.progress.records import (
+        FLAG_REASONS,
+        Attempt,
+        DueDay,
+        Flag,
+        FlagReason,
+        RecordedAttempt,
+        ReviewState,
+        Session,
+        SessionMode,
+    )
+    from normquiz.progress.scheduling import Rating, ReviewScheduler, expected_seconds, rating_for
+    from normquiz.progress.stats import (
+        MASTERY_STABILITY_DAYS,
+        Accuracy,
+        DayAccuracy,
+        Mastery,
+        ProgressStats,
+        QuestionFacts,
+        progress_stats,
+    )
+    from normquiz.progress.store import ProgressStore
+
+# Imported on first use: the app resolves its data folder (datadir) before its
+# first frame, and opens the store (SQLite, FSRS) only after it.
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "clock": ("Clock", "utc_now"),
+    "datadir": ("DATA_DIR_ENV", "DATABASE_FILENAME", "default_data_dir", "resolve_data_dir"),
+    "records": ("FLAG_REASONS", "Attempt", "DueDay", "Flag", "FlagReason", "RecordedAttempt", "ReviewState",
+                "Session", "SessionMode"),
+    "scheduling": ("Rating", "ReviewScheduler", "expected_seconds", "rating_for"),
+    "stats": ("MASTERY_STABILITY_DAYS", "Accuracy", "DayAccuracy", "Mastery", "ProgressStats", "QuestionFacts",
+              "progress_stats"),
+    "store": ("ProgressStore",),
+})

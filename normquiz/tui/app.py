@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from normquiz.tui.commands import DemoCommands, ExerciseCommands, QuestionCommands, QuizCommands
@@ -27,6 +28,7 @@ from normquiz.tui.messages import (
     BankLoaded,
     DemoRequested,
     ExerciseRequested,
+    FiguresChanged,
     HelpRequested,
     QuizFinished,
     QuizRequested,
@@ -40,6 +42,7 @@ from normquiz.tui.themes import DEFAULT_THEME, THEMES
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
+    from normquiz.bank.summary import BankSummary
     from normquiz.progress import ProgressStats, ProgressStore
     from normquiz.study.quiz_run import QuizRun
     from normquiz.study.resume import Resumable
@@ -126,6 +129,7 @@ class NormquizApp(App[None]):
         self.clock = clock
         self.include_builtin = include_builtin
         self.bank: LoadResult | None = None
+        self.bank_summary: BankSummary | None = None
         self.last_run: QuizRun | None = None  # the last quiz that reached its summary
         self.resumable: Resumable | None = None  # an earlier run's unfinished quiz
         self._seeds = random.Random()
@@ -137,7 +141,7 @@ class NormquizApp(App[None]):
         # Before the first styling (a change later restyles everything): the theme chosen last time.
         self._settings_folder = data_dir if data_dir is not None else (
             store.path.parent if store is not None and store.path is not None else None)
-        self.theme = self._saved_theme() or DEFAULT_THEME
+        self._start_with_theme(self._saved_theme() or DEFAULT_THEME)
         self._theme_loaded = True
 
     # -- settings kept between runs ---------------------------------------------------
@@ -149,6 +153,20 @@ class NormquizApp(App[None]):
 
         theme = load_settings(self._settings_folder).theme
         return theme if theme in self.available_themes else None
+
+    def _start_with_theme(self, theme: str) -> None:
+        """Set the theme before anything is styled, without the restyle a theme change costs.
+
+        Setting ``self.theme`` runs Textual's watcher, which re-parses every
+        stylesheet after the first message (13 ms of a 60 ms start-up). Nothing
+        is parsed yet, so the stylesheet only needs the theme's variables, and
+        the app the classes and colour filter the watcher would give it.
+        """
+        self.set_reactive(App.theme, theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+        dark = self.current_theme.dark
+        self.update_classes({f"-theme-{theme}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
 
     def watch_theme(self, theme: str) -> None:
         """Remember the theme the learner picks (the command palette's "Change theme")."""
@@ -166,47 +184,67 @@ class NormquizApp(App[None]):
         self.call_after_refresh(self.after_first_frame)
 
     def get_default_screen(self) -> Screen[Any]:
-        home = HomeScreen()
-        # The breakpoint class from the start, so the first resize does not restyle the screen.
+        from normquiz.bank.summary import read_summary
+        from normquiz.paths import bank_paths
+
+        # A few milliseconds and no pydantic: the counts are in the first frame on a second start.
+        self.bank_summary = read_summary(bank_paths(self.content_dirs, include_builtin=self.include_builtin))
+        # The breakpoint class from the start, so the first resize does not restyle the screen;
+        # given to the constructor, since add_class would style the whole app there and then.
         width = self.size.width
-        home.add_class(next(name for limit, name in reversed(self.HORIZONTAL_BREAKPOINTS) if width >= limit))
-        return home
+        return HomeScreen(classes=next(name for limit, name in reversed(self.HORIZONTAL_BREAKPOINTS)
+                                       if width >= limit))
 
     def after_first_frame(self) -> None:
-        """The home screen is on screen: now read the bank while the learner looks at it."""
+        """The home screen is on screen: now open the store and read the bank while the learner
+        looks at it."""
         self.log.system(f"normquiz: first frame {1000 * (time.perf_counter() - self._started):.0f} ms "
                         "after the app was created")
         self.load_bank()
 
+    def _tell_screens(self, message: Callable[[], Message]) -> None:
+        """A new ``message()`` to every screen on the stack."""
+        for screen in self.screen_stack:
+            screen.post_message(message())
+
     @work(exclusive=True, group="bank")
     async def load_bank(self, reloaded: bool = False) -> None:
-        """Read the question files (and open the progress store the first time).
+        """Open the progress store the first time (the home screen's mastery figures need only it
+        and the summary), then read the question files.
 
-        In a daemon thread, not a thread worker: quitting must not wait for
-        the files to be read (the process waits for thread workers to end).
+        In daemon threads, not thread workers: quitting must not wait for the
+        files to be read (the process waits for thread workers to end).
         """
+        if self.store is None:
+            self._store_opened(await _in_daemon_thread(self._open_store))
         result = await _in_daemon_thread(self._read_bank)
         self._bank_loaded(result, reloaded)
+
+    def _open_store(self) -> ProgressStore:
+        from normquiz.progress import ProgressStore
+
+        return ProgressStore.open(self.data_dir)  # --data-dir, $NORMQUIZ_DATA_DIR or the default
+
+    def _store_opened(self, store: ProgressStore) -> None:
+        self.store = store
+        store.add_saving_listener(self._saving_changed)
+        self._tell_screens(FiguresChanged)
 
     def _read_bank(self) -> LoadResult:
         from normquiz.bank import load_bank
 
-        result = load_bank(self.content_dirs, include_builtin=self.include_builtin)
-        if self.store is None:
-            from normquiz.progress import ProgressStore
-
-            self.store = ProgressStore.open(self.data_dir)  # --data-dir, $NORMQUIZ_DATA_DIR or the default
-            self.store.add_saving_listener(self._saving_changed)
-        return result
+        return load_bank(self.content_dirs, include_builtin=self.include_builtin)
 
     def _bank_loaded(self, result: LoadResult, reloaded: bool) -> None:
+        from normquiz.bank.summary import BankSummary
+
         self.bank = result
+        self.bank_summary = BankSummary.of(result)
         if not reloaded and self.store is not None:
             from normquiz.study.resume import resumable
 
             self.resumable = resumable(self.store, result.questions)
-        for screen in self.screen_stack:
-            screen.post_message(BankLoaded(result, reloaded=reloaded))
+        self._tell_screens(partial(BankLoaded, result, reloaded=reloaded))
         if reloaded:
             problems = len(result.problems)
             message = f"Reloaded {len(result.questions)} questions from {len(result.files)} files"
@@ -248,8 +286,8 @@ class NormquizApp(App[None]):
         count = self.store.unsuspend_all()
         self.notify(f"{count} question{'s' * (count != 1)} unsuspended: sessions ask "
                     f"{'them' if count != 1 else 'it'} again." if count else "No question is suspended.")
-        if isinstance(self.screen, HomeScreen) and self.bank is not None:
-            self.screen.show_bank(self.bank)
+        if isinstance(self.screen, HomeScreen):
+            self.screen.show_figures()
 
     # -- what screens ask for (messages bubble up to the app) --------------------------
 
@@ -386,11 +424,12 @@ class NormquizApp(App[None]):
         self.push_screen(HelpScreen((f"the {title} demo", key_help()) if key_help else None))
 
     def progress_stats(self) -> ProgressStats:
-        """``normquiz.progress.progress_stats`` over the loaded bank's questions (reads every answer)."""
+        """``normquiz.progress.progress_stats`` over the bank's questions (reads every answer); before
+        the bank is loaded, over its summary's (the same ids, levels and tags)."""
         from normquiz.progress import progress_stats
 
-        assert self.store is not None and self.bank is not None
-        return progress_stats(self.store, self.bank.catalog())
+        assert self.store is not None and self.bank_summary is not None
+        return progress_stats(self.store, self.bank_summary.catalog())
 
     def open_stats(self) -> None:
         from normquiz.tui.screens.stats import StatsScreen

@@ -29,6 +29,10 @@ class BankLoaded(Message):
         self.reloaded = reloaded
 
 
+class FiguresChanged(Message):
+    """The bank's summary was read, or the progress store opened: the home screen's figures can change."""
+
+
 class QuizRequested(Message):
     """Start the quiz ``request`` describes."""
 

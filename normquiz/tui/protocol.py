@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from normquiz.bank import LoadResult
+    from normquiz.bank.summary import BankSummary
     from normquiz.progress import ProgressStats, ProgressStore
     from normquiz.study.quiz_run import QuizRun
     from normquiz.study.resume import Resumable
@@ -24,8 +25,11 @@ class QuizHost(Protocol):
 
     bank: LoadResult | None
     """The question bank, None until it is read (after the first frame)."""
+    bank_summary: BankSummary | None
+    """What the home screen shows of the bank: the cache's summary at once on a second start (or
+    None), then the loaded bank's."""
     store: ProgressStore | None
-    """The progress store, None until it is opened (with the bank)."""
+    """The progress store, None until it is opened (before the bank is read)."""
     last_run: QuizRun | None
     """The last quiz that reached its summary in this run of the app (its summary can be shown again)."""
     resumable: Resumable | None
@@ -38,7 +42,7 @@ class QuizHost(Protocol):
         ...
 
     def progress_stats(self) -> ProgressStats:
-        """The progress statistics over the loaded bank (needs ``bank`` and ``store``)."""
+        """The progress statistics over the bank's questions (needs ``bank_summary`` and ``store``)."""
         ...
 
 

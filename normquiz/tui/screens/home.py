@@ -18,6 +18,7 @@ from normquiz.study.request import QuizRequest
 from normquiz.tui.messages import (
     BankLoaded,
     DemoRequested,
+    FiguresChanged,
     ExerciseRequested,
     HelpRequested,
     QuizRequested,
@@ -31,6 +32,7 @@ from normquiz.vocabulary import LEVELS, MASTERY_STABILITY_DAYS
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
+    from normquiz.bank.summary import BankSummary
 
 MAX_BANNER_PROBLEMS = 4
 #: What "mastered" on the menu means (``normquiz.progress.stats``'s definition, in a sentence).
@@ -54,21 +56,25 @@ class HomeScreen(Screen[None]):
         Binding("d", "focus('#demos')", "Demos", show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._shown_for: tuple[Any, ...] | None = None  # see ``_show_bank``
+    def __init__(self, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self._shown_for: tuple[Any, ...] | None = None  # see ``show_figures``
 
     def compose(self) -> ComposeResult:
+        # On a second start the app has the cache's summary of the bank before the first frame,
+        # so that frame has the counts and topics already.
+        summary = quiz_host(self).bank_summary
+        self._shown_for = self._shows()
         yield Header()
         yield Static(id="banner")
         with Horizontal(id="columns"):
             with Vertical(id="start-column"):
                 yield Label("Practice, review, interview", classes="section")
-                yield OptionList(*self._menu_options(None), id="menu")
+                yield OptionList(*self._menu_options(summary), id="menu")
                 yield Static(MASTERED, id="mastered-means")
             with Vertical(id="side-column"):
                 yield Label("Topics", classes="section")
-                yield OptionList(Option("Loading the questions…", disabled=True), id="topics")
+                yield OptionList(*self._topic_options(summary), id="topics")
                 yield Label("Demos", classes="section")
                 yield OptionList(*self._demo_options(), id="demos")
                 yield Static(id="demo-about")
@@ -77,35 +83,34 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
         self.query_one("#menu", OptionList).focus()
-        if quiz_host(self).bank is not None:
-            self.show_bank(quiz_host(self).bank)
+        self.show_figures()
 
     def on_screen_resume(self) -> None:
-        if quiz_host(self).bank is not None:
-            self.show_bank(quiz_host(self).bank)
+        self.show_figures()
 
     @on(BankLoaded)
-    def _bank_loaded(self, event: BankLoaded) -> None:
-        self.show_bank(event.bank)
+    @on(FiguresChanged)
+    def _figures_changed(self) -> None:
+        self.show_figures()
 
     # -- content -------------------------------------------------------------------
 
-    def _menu_options(self, bank: LoadResult | None) -> list[Option | None]:
+    def _menu_options(self, summary: BankSummary | None) -> list[Option | None]:
+        """The menu: counts once the bank's summary is known (the cache's, then the loaded bank's),
+        mastery and reviews due once the progress store is open too."""
         store = quiz_host(self).store
-        if bank is None or store is None:
-            counts: Counter[str] = Counter()
-            mastery: dict[str, str] = {}
-            due = None
-        else:
-            # Quizzes leave the coding exercises out; they have their own entry.
-            counts = Counter(question.level for question in bank.questions if question.type != "code")
+        # Quizzes leave the coding exercises out; they have their own entry.
+        counts = summary.quiz_level_counts() if summary is not None else Counter()
+        mastery: dict[str, str] = {}
+        due = None
+        if summary is not None and store is not None:
             stats = quiz_host(self).progress_stats()
             mastery = {level: f"{value.mastered:>2} mastered"
                        for level, value in stats.mastery.items()}
             due = stats.due_now
 
         def questions(count: int) -> str:
-            return f"{count:>3} q" if bank is not None else "  … q"
+            return f"{count:>3} q" if summary is not None else "  … q"
 
         options: list[Option | None] = []
         resume = quiz_host(self).resumable
@@ -129,7 +134,7 @@ class HomeScreen(Screen[None]):
         if suspended:  # hidden from every session until unsuspended: say so, and how to undo it
             options.append(Option(_row(f"Suspended ({suspended})", "select to unsuspend all"),
                                   id="unsuspend"))
-        exercises = bank.counts("type")["code"] if bank is not None else 0
+        exercises = summary.type_count("code") if summary is not None else 0
         if exercises:
             options.append(Option(_row("Coding exercises", f"{exercises:>3} to implement"), id="exercises"))
         options.append(None)
@@ -139,47 +144,57 @@ class HomeScreen(Screen[None]):
         options.append(Option(_row("Help", "keys and modes"), id="help"))
         return options
 
+    @staticmethod
+    def _topic_options(summary: BankSummary | None) -> list[Option]:
+        if summary is None:
+            return [Option("Loading the questions…", disabled=True)]
+        return ([Option(_row(tag, f"{count:>3}", width=20), id=f"tag:{tag}")
+                 for tag, count in sorted(summary.tag_counts().items())]
+                or [Option("No questions loaded", disabled=True)])
+
     def _demo_options(self) -> list[Option]:
         from normquiz.bank.demos import DEMOS
 
         return [Option(demo.name, id=f"demo:{demo.name}") for demo in DEMOS.values()]
 
-    def _shows(self, bank: LoadResult) -> tuple[Any, ...]:
-        """All the screen's figures depend on: the bank, the store's notices, the answers given
-        (mastery), the reviews due now and the suspended questions. A few cheap queries, where the stats read every answer."""
-        store = quiz_host(self).store
+    def _shows(self) -> tuple[Any, ...]:
+        """All the screen's figures depend on: the bank (its summary first), the store's notices, the
+        answers given (mastery), the reviews due now and the suspended questions. A few cheap
+        queries, where the stats read every answer."""
+        host = quiz_host(self)
+        store = host.store
         if store is None:
-            return (bank,)
-        return (bank, store.notices, store.attempt_count(), tuple(store.due_question_ids()),
-                tuple(store.suspended_question_ids()),
-                quiz_host(self).last_run, quiz_host(self).resumable)
+            return (host.bank_summary, host.bank)
+        return (host.bank_summary, host.bank, store.notices, store.attempt_count(),
+                tuple(store.due_question_ids()), tuple(store.suspended_question_ids()),
+                host.last_run, host.resumable)
 
-    def show_bank(self, bank: LoadResult) -> None:
-        """Counts, mastery, reviews due, topics and the banner; only when they can have changed
-        (the screen comes back after every quiz, demo, help and stats screen)."""
-        shows = self._shows(bank)
+    def show_figures(self) -> None:
+        """Counts, mastery, reviews due, topics and the banner, from what the app has so far; only
+        when they can have changed (the screen comes back after every quiz, demo, help and stats screen)."""
+        summary = quiz_host(self).bank_summary
+        if summary is None:
+            return
+        shows = self._shows()
         if shows == self._shown_for:
             return
         self._shown_for = shows
         menu = self.query_one("#menu", OptionList)
         highlighted = menu.highlighted
-        menu.set_options(self._menu_options(bank))
+        menu.set_options(self._menu_options(summary))
         menu.highlighted = highlighted if highlighted is not None else 0
-        tags = Counter(tag for question in bank.questions for tag in question.tags)
         topics = self.query_one("#topics", OptionList)
         topic_highlighted = topics.highlighted
-        topics.set_options([Option(_row(tag, f"{count:>3}", width=20), id=f"tag:{tag}")
-                            for tag, count in sorted(tags.items())]
-                           or [Option("No questions loaded", disabled=True)])
+        topics.set_options(self._topic_options(summary))
         topics.highlighted = min(topic_highlighted or 0, max(0, topics.option_count - 1))
-        self._show_banner(bank)
+        self._show_banner(quiz_host(self).bank)
 
-    def _show_banner(self, bank: LoadResult) -> None:
+    def _show_banner(self, bank: LoadResult | None) -> None:
         lines: list[Content] = []
         store = quiz_host(self).store
         for notice in store.notices if store is not None else ():
             lines.append(Content.assemble(("! ", "bold $text-warning"), notice))
-        if bank.problems:
+        if bank is not None and bank.problems:
             files = len({problem.path for problem in bank.problems})
             lines.append(Content.assemble(
                 ("! ", "bold $text-warning"),

@@ -1,0 +1,60 @@
+"""Where the bank's caches live, what makes them valid, and how they are written.
+
+Two files in the user's cache directory (platformdirs' ``user_cache_dir``, or
+``$NORMQUIZ_CACHE_DIR``): the validated questions (:mod:`normquiz.bank.cache`)
+and the bank's summary for the home screen (:mod:`normquiz.bank.summary`).
+Both are trusted only for the normquiz version and the exact source of the
+bank's modules, which define the schema and every rule. This module imports
+no pydantic: the summary is read before the app's questions are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+CACHE_ENV = "NORMQUIZ_CACHE_DIR"
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("normquiz", appauthor=False))
+
+
+def rules_fingerprint() -> str:
+    """The normquiz version and a hash of the bank's source: what decides validity and the schema."""
+    from normquiz import __version__
+
+    digest = hashlib.sha256(f"{CACHE_FORMAT} {__version__}".encode())
+    # Every module of the bank, not a chosen few: a rule added in a new module
+    # must drop the cache too. About 30 small files, well under a millisecond.
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        try:
+            digest.update(module.name.encode() + b"\0" + module.read_bytes())
+        except OSError:
+            digest.update(b"unreadable " + module.name.encode())
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, text: str) -> bool:
+    """``text`` into ``path`` whole or not at all (a temporary file, then a rename); False if it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        return False  # a read-only or full disk: the next start reads the files again
+    return True
