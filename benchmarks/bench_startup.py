@@ -13,6 +13,10 @@ Run: ``python benchmarks/bench_startup.py [--rounds 9] [--answers 24]``.
    1.15x the bare app's; counts on a second start at most 1.3x its first frame.
    The package is byte-compiled first, as ``pip install`` does, so that no run
    pays for compiling (this matters where PYTHONDONTWRITEBYTECODE is set).
+   With ``--instructions`` (needs valgrind), each start is also counted in
+   instructions (callgrind) up to the first frame written to the terminal:
+   the same ratios without the noise of a shared machine (within about 1%),
+   for finding what costs what.
 2. Answer to verdict: the built-in bank under Pilot; for each question the
    answer is prepared, then the submitting key is pressed. "painted" is the
    time until the first refresh after the verdict is shown; "settled" until
@@ -25,6 +29,8 @@ import argparse
 import asyncio
 import compileall
 import os
+import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,7 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from terminal import time_on_terminal  # noqa: E402
+from terminal import run_on_terminal, time_on_terminal  # noqa: E402
 
 BARE_APP = '''
 from textual.app import App
@@ -49,6 +55,17 @@ class Bare(App):
 
 
 Bare().run()
+'''
+# Prepended to a start when counting instructions: exit once the first frame is written.
+EXIT_AFTER_FIRST_FRAME = '''
+import os, sys
+from textual.app import App
+_display = App._display
+def _display_then_exit(self, screen, renderable):
+    _display(self, screen, renderable)
+    if renderable is not None and not self._batch_count and self._driver is not None and not self.is_headless:
+        os._exit(0)
+App._display = _display_then_exit
 '''
 FIRST_FRAME = r"Practice, review, interview"
 COUNTS = r"Basic\s+\d+ q"
@@ -70,15 +87,47 @@ def time_start_ups(rounds: int) -> dict[str, list[float]]:
         warm = work / "cache-warm"
         command = [sys.executable, "-m", "normquiz", "--data-dir", str(work / "data")]
         for round_index in range(rounds + 1):  # the first round only warms the cache
-            first = time_on_terminal([sys.executable, str(bare)], ["Hello from a bare Textual app"])
+            first = time_on_terminal([sys.executable, str(bare)], ["Hello from a bare Textual app"]).seen
             cold = time_on_terminal(command, [FIRST_FRAME, COUNTS],
-                                    env={**os.environ, "NORMQUIZ_CACHE_DIR": str(work / f"cache-{round_index}")})
+                                    env={**os.environ, "NORMQUIZ_CACHE_DIR": str(work / f"cache-{round_index}")}).seen
             second = time_on_terminal(command, [FIRST_FRAME, COUNTS, MASTERY],
-                                      env={**os.environ, "NORMQUIZ_CACHE_DIR": str(warm)})
+                                      env={**os.environ, "NORMQUIZ_CACHE_DIR": str(warm)}).seen
             if round_index:
                 for case, seconds in zip(CASES, (first[0], second[0], cold[1], second[1], second[2])):
                     times[case].append(seconds)
     return times
+
+
+def count_instructions(code: str, env: dict[str, str], work: Path, name: str) -> int:
+    """Instructions (callgrind) from spawning ``python -c code`` to its first frame on a terminal."""
+    log = work / f"{name}.valgrind.log"
+    run_on_terminal(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"--log-file={log}",
+                     sys.executable, "-c", EXIT_AFTER_FIRST_FRAME + code], env=env)
+    found = re.search(r"refs:\s+([\d,]+)", log.read_text(encoding="utf-8"))
+    if found is None:
+        raise RuntimeError(f"valgrind reported no count: see {log}")
+    return int(found.group(1).replace(",", ""))
+
+
+def report_instructions() -> None:
+    """Each start once under callgrind: bare app, normquiz on a first and on a second start."""
+    if shutil.which("valgrind") is None:
+        print("instructions: valgrind is not installed, skipped")
+        return
+    with tempfile.TemporaryDirectory() as work_folder:
+        work = Path(work_folder)
+        cache = str(work / "cache")
+        app = (f"import sys\nsys.argv = ['normquiz', '--data-dir', {str(work / 'data')!r}]\n"
+               "from normquiz.cli import main\nmain()\n")
+        env = {**os.environ, "NORMQUIZ_CACHE_DIR": cache}
+        bare = count_instructions(BARE_APP, env, work, "bare")
+        first = count_instructions(app, env, work, "first")  # writes the cache and its summary
+        time_on_terminal([sys.executable, "-m", "normquiz", "--data-dir", str(work / "data")], [MASTERY], env=env)
+        second = count_instructions(app, env, work, "second")
+    print("instructions to the first frame (callgrind, one run each; steady to about 1%)")
+    print(f"  bare Textual app            {bare / 1e6:7.0f} M")
+    print(f"  normquiz, first start       {first / 1e6:7.0f} M   {first / bare:.2f}x   (no counts yet)")
+    print(f"  normquiz, second start      {second / 1e6:7.0f} M   {second / bare:.2f}x   (with the counts)")
 
 
 def spread(values: list[float], unit: str, digits: int) -> str:
@@ -153,9 +202,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--answers", type=int, default=24)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     args = parser.parse_args()
 
     report_start_ups(time_start_ups(args.rounds))
+    if args.instructions:
+        report_instructions()
     painted, settled = asyncio.run(time_answers(args.answers))
     print(f"answer key press -> verdict, {len(painted)} questions of the built-in bank:")
     print(f"  painted  median {statistics.median(painted):6.1f} ms   max {max(painted):6.1f} ms   (target < 50 ms)")

@@ -36,6 +36,37 @@ class Timing(NamedTuple):
     cpu: float  # the process's CPU seconds (user and system, all threads) until it was killed
 
 
+def run_on_terminal(command: Sequence[str], *, size: tuple[int, int] = (100, 30),
+                    env: Mapping[str, str] | None = None, timeout: float = 600.0) -> int:
+    """Run ``command`` on a terminal of its own until it exits; its exit status."""
+    master, slave = os.openpty()
+    columns, lines = size
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    process = subprocess.Popen(list(command), stdin=slave, stdout=slave, stderr=slave, env=dict(env or os.environ),
+                               start_new_session=True, close_fds=True)
+    os.close(slave)
+    deadline = time.perf_counter() + timeout
+    try:
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if ready:
+                try:
+                    if not os.read(master, 1 << 16):
+                        break
+                except OSError:  # the other end closed: the process is gone
+                    break
+        else:
+            raise RuntimeError(f"{command[0]} ran past {timeout:.0f} s")
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        code = process.wait()
+        os.close(master)
+    return code
+
+
 def time_on_terminal(command: Sequence[str], patterns: Sequence[str], *, size: tuple[int, int] = (100, 30),
                      env: Mapping[str, str] | None = None, timeout: float = 60.0) -> Timing:
     """When each regex of ``patterns`` (in order) is on the terminal of ``command``, and its CPU time.

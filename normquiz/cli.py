@@ -6,22 +6,23 @@ them, so ``normquiz --help`` and ``normquiz validate`` stay fast.
 
 from __future__ import annotations
 
-import argparse
 import errno
+import functools
 import os
 import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn
 
 from normquiz import __version__
 from normquiz.cli_support import CONTENT_ENV, CommandError, content_dirs, positive_int, unknown_demo
-from normquiz.exercise_cli import add_exercise_parsers
-from normquiz.serve import add_serve_parser
 from normquiz.vocabulary import LEVELS, MODES
 
 if TYPE_CHECKING:
+    import argparse
+
     from normquiz.bank.loader import LoadResult
     from normquiz.progress import ProgressStore
     from normquiz.study.request import QuizRequest
@@ -40,14 +41,27 @@ _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC
 MIN_TERMINAL_COLUMNS, MIN_TERMINAL_LINES = 40, 12
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line (``normquiz quiz: error: ...``), exit status 2."""
+@functools.cache
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
 
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+    class _Parser(argparse.ArgumentParser):
+        """Usage errors as one line (``normquiz quiz: error: ...``), exit status 2."""
+
+        def error(self, message: str) -> NoReturn:
+            self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+    return _Parser
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line. Built only when a command needs it (see :func:`_app_options`)."""
+    import argparse
+
+    from normquiz.exercise_cli import add_exercise_parsers
+    from normquiz.serve import add_serve_parser
+
+    _Parser = _parser_class()
     parser = _Parser(
         prog="normquiz",
         description=(
@@ -333,16 +347,45 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app_options(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The app's own options when ``argv`` has nothing else (``normquiz``, ``normquiz --data-dir D``).
+
+    The most common command needs no parser, and building the whole command
+    line (every subcommand's options) costs about 5% of the app's start. Any
+    other token (a command, help, an abbreviation, a value that looks like an
+    option) is left to argparse: None.
+    """
+    content: list[str] = []
+    data_dir = None
+    tokens = iter(argv)
+    for token in tokens:
+        name, equals, value = token.partition("=")
+        if name not in ("--content", "--data-dir"):
+            return None
+        if not equals:
+            following = next(tokens, None)
+            if following is None or following.startswith("-"):
+                return None
+            value = following
+        if name == "--content":
+            content.append(value)
+        else:
+            data_dir = value
+    return SimpleNamespace(command=None, content=content, data_dir=data_dir)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        handler = _run_app
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _app_options(argv)
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler = _run_app if args.command is None else getattr(args, "handler", None)
+        if handler is None:  # pragma: no cover - every subcommand sets one
+            parser.error(f"unknown command {args.command!r}")
     else:
-        handler = getattr(args, "handler", None)
-    if handler is None:  # pragma: no cover - every subcommand sets one
-        parser.error(f"unknown command {args.command!r}")
+        handler = _run_app
     command = f"normquiz {args.command}" if args.command else "normquiz"
     try:
         code = int(handler(args) or 0)

@@ -10,9 +10,9 @@ no pydantic: the summary is read before the app's questions are.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 CACHE_ENV = "NORMQUIZ_CACHE_DIR"
@@ -29,18 +29,21 @@ def default_cache_dir() -> Path:
 
 
 def rules_fingerprint() -> str:
-    """The normquiz version and a hash of the bank's source: what decides validity and the schema."""
+    """The normquiz version and a checksum of the bank's source: what decides validity and the schema."""
     from normquiz import __version__
 
-    digest = hashlib.sha256(f"{CACHE_FORMAT} {__version__}".encode())
-    # Every module of the bank, not a chosen few: a rule added in a new module
-    # must drop the cache too. About 30 small files, well under a millisecond.
+    # Every module of the bank, not a chosen few: a rule added in a new module must drop the
+    # cache too. About 30 small files, well under a millisecond. CRC-32 rather than SHA-256:
+    # it tells an edit from none (nobody forges this file), and zlib is loaded before the first
+    # frame where hashlib is not.
+    checksum = zlib.crc32(f"{CACHE_FORMAT} {__version__}".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         try:
-            digest.update(module.name.encode() + b"\0" + module.read_bytes())
+            source = module.read_bytes()
         except OSError:
-            digest.update(b"unreadable " + module.name.encode())
-    return digest.hexdigest()
+            source = b"unreadable"
+        checksum = zlib.crc32(module.name.encode() + b"\0" + source, checksum)
+    return f"{CACHE_FORMAT}-{__version__}-{checksum:08x}"
 
 
 def write_atomically(path: Path, text: str) -> bool:

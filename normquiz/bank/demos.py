@@ -8,17 +8,16 @@ so that ``demo: {name: axes, params: {norm: batch}}`` is checked at load time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from normquiz.bank.problem import did_you_mean
 from normquiz.vocabulary import NORM_KINDS, TRAINING_NORMS
 
 NORM_LAYERS = NORM_KINDS
 
 
-@dataclass(frozen=True)
-class DemoParam:
+# NamedTuples rather than frozen dataclasses: the home screen lists the demos before its first frame.
+class DemoParam(NamedTuple):
     """One preset parameter: a set of allowed values, or a numeric range."""
 
     description: str
@@ -33,6 +32,8 @@ class DemoParam:
             if value in self.choices and type(value) is type(self.choices[0]):
                 return None
             allowed = ", ".join(repr(choice) for choice in self.choices)
+            from normquiz.bank.problem import did_you_mean  # not at import, as below
+
             return f"must be one of {allowed}, got {value!r}{did_you_mean(value, self.choices)}"
         if self.kind is bool:
             return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
@@ -47,11 +48,10 @@ class DemoParam:
         return None
 
 
-@dataclass(frozen=True)
-class Demo:
+class Demo(NamedTuple):
     name: str
     description: str
-    params: Mapping[str, DemoParam] = field(default_factory=dict)
+    params: Mapping[str, DemoParam] = MappingProxyType({})
 
 
 def _norm(*layers: str) -> DemoParam:
@@ -128,6 +128,8 @@ def demo_params_summary() -> str:
 
 def demo_param_problems(name: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(param, message)`` for each preset parameter the demo ``name`` refuses."""
+    from normquiz.bank.problem import did_you_mean  # not at import: the home screen lists the demos
+
     demo = DEMOS[name]
     problems = []
     for key, value in params.items():

@@ -15,8 +15,10 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from normquiz.bank.problem import Problem
+if TYPE_CHECKING:  # imported where a problem is found: the home screen's summary check walks the
+    from normquiz.bank.problem import Problem  # folders before the first frame, nearly always without one
 
 QUESTION_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -39,7 +41,7 @@ def find_question_files(paths: Iterable[str | os.PathLike[str]], problems: list[
         elif kind == "file":
             files.append(path)
         else:
-            problems.append(Problem(str(path), 1, 1, "", reason))
+            problems.append(_problem(path, reason, shown=str(path)))
     seen: set[Path] = set()
     unique = []
     for path in files:
@@ -120,10 +122,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _problem(path: Path, message: str) -> Problem:
-    """A problem named by the entry itself (a link, not what it points to)."""
-    try:
-        shown = str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
-    except ValueError:
-        shown = str(path)
+def _problem(path: Path, message: str, *, shown: str | None = None) -> Problem:
+    """A problem named by the entry itself (a link, not what it points to), or as ``shown``."""
+    from normquiz.bank.problem import Problem
+
+    if shown is None:
+        try:
+            shown = str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
+        except ValueError:
+            shown = str(path)
     return Problem(shown, 1, 1, "", message)
