@@ -20,16 +20,29 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from normquiz.bank.cache_files import default_cache_dir, rules_fingerprint, write_atomically
 from normquiz.bank.discovery import find_question_files
 
 if TYPE_CHECKING:
-    from normquiz.bank.loader import LoadResult
     from normquiz.bank.problem import Problem
 
 SUMMARY_FILE_NAME = "bank-summary.json"
+
+
+class _Question(Protocol):
+    id: str
+    level: str
+    type: str
+    tags: list[str]
+
+
+class _LoadedBank(Protocol):
+    """What this module needs of a ``LoadResult`` (which it does not import: the loader imports it)."""
+
+    questions: list[Any]
+    problems: list[Problem]
 
 
 class SummaryQuestion(NamedTuple):
@@ -45,9 +58,10 @@ class BankSummary(NamedTuple):  # not a frozen dataclass: made before the first 
     questions: tuple[SummaryQuestion, ...]
 
     @classmethod
-    def of(cls, result: LoadResult) -> BankSummary:
+    def of(cls, result: _LoadedBank) -> BankSummary:
+        questions: Iterable[_Question] = result.questions
         return cls(tuple(SummaryQuestion(question.id, question.level, question.type, tuple(question.tags))
-                         for question in result.questions))
+                         for question in questions))
 
     def quiz_level_counts(self) -> Counter[str]:
         """Questions per level that quizzes ask: the coding exercises have their own entry."""
@@ -75,7 +89,7 @@ def summary_text(paths: Sequence[str | os.PathLike[str]], files: list[list[Any]]
 
 
 def write_summary(paths: Sequence[str | os.PathLike[str]], files: list[list[Any]] | None,
-                  result: LoadResult, folder: Path | None = None) -> None:
+                  result: _LoadedBank, folder: Path | None = None) -> None:
     """Keep the summary of a load of ``paths`` (whose files are ``files``), or drop a stale one.
 
     ``files`` is None when some file is not cached as it is now, and a result
