@@ -129,3 +129,19 @@ def test_reading_the_summary_imports_no_pydantic(cache_dir: Path, bank: Path) ->
             "print(found is not None, 'pydantic' in sys.modules, 'yaml' in sys.modules)")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["True", "False", "False"]
+
+
+def test_the_rules_fingerprint_covers_the_code_that_decides_validity(monkeypatch: pytest.MonkeyPatch) -> None:
+    from normquiz.bank import cache_files
+
+    package = Path(cache_files.__file__).resolve().parent.parent
+    names = {path.relative_to(package).as_posix() for path in cache_files._rule_sources()}
+    assert {"bank/loader.py", "bank/exercises/catalogue.py", "core/__init__.py", "vocabulary.py"} <= names
+    before = cache_files.rules_fingerprint()
+    real = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        return real(path) + (b"# edited\n" if path.name == "vocabulary.py" else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert cache_files.rules_fingerprint() != before
