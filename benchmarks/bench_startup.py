@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import compileall
 import os
 import re
 import shutil
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from terminal import run_on_terminal, time_on_terminal  # noqa: E402
+from terminal import compile_normquiz, run_on_terminal, time_on_terminal  # noqa: E402
 
 BARE_APP = '''
 from textual.app import App
@@ -76,9 +75,7 @@ CASES = ("bare first frame", "first frame", "counts, first start", "counts, seco
 
 def time_start_ups(rounds: int) -> dict[str, list[float]]:
     """Seconds from spawning to each case's frame, per round."""
-    import normquiz
-
-    compileall.compile_dir(Path(normquiz.__file__).parent, quiet=1)
+    compile_normquiz()
     times: dict[str, list[float]] = {case: [] for case in CASES}
     with tempfile.TemporaryDirectory() as work_folder:
         work = Path(work_folder)
