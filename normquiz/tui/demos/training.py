@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from rich.cells import cell_len
-from rich.table import Table
+from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
@@ -137,14 +137,22 @@ TABLE_COLUMNS = (("", "left"), ("norm", "left"), ("status", "left"), ("step", "r
                  ("loss (last 10)", "right"), ("held-out acc", "right"))
 
 
-def summary_table(rows: Iterable[tuple[str, ...]]) -> Table:
-    """The table under the plot: one row per run (``TrainingView.table``)."""
-    table = Table(box=None, padding=(0, 1), header_style="bold")
-    for column, justify in TABLE_COLUMNS:
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*row)
-    return table
+def summary_table(rows: Iterable[tuple[str, ...]]) -> Text:
+    """The table under the plot, one row per run (``TrainingView.table``), laid out as Rich lays out
+    ``Table(box=None, padding=(0, 1))``: a column as wide as its widest cell, a space either side.
+    Plain text, because a Rich table is laid out again at every frame it is drawn in, and this
+    one is redrawn a few times a second while the runs train."""
+    rows = list(rows)
+    widths = table_shape(rows)
+    text = Text(end="")
+    for index, cells in enumerate([tuple(header for header, _ in TABLE_COLUMNS), *rows]):
+        if index:
+            text.append("\n")
+        for cell, width, (_, justify) in zip(cells, widths, TABLE_COLUMNS):
+            padding = " " * (width - cell_len(cell))
+            cell = padding + cell if justify == "right" else cell + padding
+            text.append(f" {cell} ", style="bold" if index == 0 else "")
+    return text
 
 
 def table_shape(rows: Iterable[tuple[str, ...]]) -> tuple[int, ...]:
