@@ -156,7 +156,7 @@ def summary_table(rows: Iterable[tuple[str, ...]]) -> Text:
 
 
 def table_shape(rows: Iterable[tuple[str, ...]]) -> tuple[int, ...]:
-    """The summary table's column widths: two tables of the same shape take the same room."""
+    """The summary table's column widths (without the space either side)."""
     widths = [cell_len(header) for header, _ in TABLE_COLUMNS]
     for row in rows:
         widths = [max(width, cell_len(cell)) for width, cell in zip(widths, row)]
@@ -203,7 +203,8 @@ class TrainingDemo(LiveDemoScreen):
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True) -> None:
         super().__init__(params, autostart=autostart)
         self.runs: dict[str, RunProgress] = {}
-        self._shown: dict[Static, tuple[Hashable, Hashable]] = {}  # per widget: (content, shape) last shown
+        # Per widget: the content last shown, and its height if it was sure (see ``_update``).
+        self._shown: dict[Static, tuple[Hashable, int | None]] = {}
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="training-status", classes="demo-status")
@@ -220,28 +221,34 @@ class TrainingDemo(LiveDemoScreen):
         if state.norm not in NORMS:
             activity += f" · the engine has no {state.norm!r} runs"
         # Only what changed is updated: a refresh during a run then redraws the table and the
-        # plot, and lays the screen out again only when the table's size changes.
-        self._update(self.query_one("#training-status", Static),
-                     f"learning rate [b]{state.learning_rate:g}[/b] · init [b]×{state.init_scale:g}[/b] He · "
-                     f"batch [b]{state.batch_size}[/b] · {state.steps} steps · {activity}")
+        # plot, and lays the screen out again only when a widget's height may change.
+        status = (f"learning rate [b]{state.learning_rate:g}[/b] · init [b]×{state.init_scale:g}[/b] He · "
+                  f"batch [b]{state.batch_size}[/b] · {state.steps} steps · {activity}")
+        self._update(self.query_one("#training-status", Static), status, width=Text.from_markup(status).cell_len)
         # While the runs train, the plot redraws within its budget; once they stop, at once.
         self.query_one("#training-plot", LinePlot).show(view.plot, now=not self.running)
         errors = self.query_one("#training-errors", Static)
         errors.display = bool(view.errors)
         self._update(errors, "\n".join(view.errors))
         rows = view.table
-        self._update(self.query_one("#training-table", Static), rows, lambda: summary_table(rows), table_shape(rows))
+        self._update(self.query_one("#training-table", Static), rows, lambda: summary_table(rows),
+                     width=sum(table_shape(rows)) + 2 * len(TABLE_COLUMNS), lines=1 + len(rows))
 
-    def _update(self, widget: Static, content: Hashable, draw: Callable[[], object] | None = None,
-                shape: Hashable = None) -> None:
-        """Show ``content`` in ``widget`` (as ``draw()`` makes it, or as markup) if it is new, and lay
-        the screen out again unless ``shape`` says the widget keeps its size (None: it may not)."""
+    def _update(self, widget: Static, content: Hashable, draw: Callable[[], object] | None = None, *,
+                width: int | None = None, lines: int = 1) -> None:
+        """Show ``content`` in ``widget`` (as ``draw()`` makes it, or as markup) if it is new.
+
+        The screen is laid out again only if the widget's height may change. Content of ``lines``
+        lines no wider than ``width`` cells is exactly ``lines`` high when it fits the widget's
+        width; so is the content before it if it fitted with as many lines: then the height
+        stays (the widget's width is set by the screen, not by its content)."""
         shown = self._shown.get(widget)
         if shown is not None and shown[0] == content:
             return
-        same_size = shown is not None and shape is not None and shown[1] == shape
-        widget.update(draw() if draw else content, layout=not same_size)  # type: ignore[arg-type]
-        self._shown[widget] = (content, shape)
+        height = lines if width is not None and 0 < width <= widget.content_size.width else None
+        same_height = shown is not None and height is not None and shown[1] == height
+        widget.update(draw() if draw else content, layout=not same_height)  # type: ignore[arg-type]
+        self._shown[widget] = (content, height)
 
     # -- running --------------------------------------------------------------------------------
 
