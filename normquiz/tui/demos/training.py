@@ -31,8 +31,10 @@ ROLES = {"none": "warning", "batch": "primary", "layer": "error"}
 #: draws the latest a few times a second (``LiveDemoScreen.REFRESH_SECONDS``). Each
 #: publication copies every run's loss history, so not after every step.
 PUBLISH_SECONDS = 0.05
-#: The plot's share of the time (see ``LinePlot``); the table follows every refresh.
-DRAWING_SHARE = 0.1
+#: The plot's share of the time (see ``LinePlot``); the table follows every refresh. A render
+#: costs 15-40 ms of the GIL the training needs, so 5% is a redraw every 0.3-0.8 s; at 10% the
+#: event loop took a fifth of the training's CPU time (benchmarks/bench_demos.py).
+DRAWING_SHARE = 0.05
 #: Curves are thinned to at most this many points: the plot has about two per column, and
 #: plotext's time grows with the points.
 MAX_CURVE_POINTS = 150
@@ -208,8 +210,7 @@ class TrainingDemo(LiveDemoScreen):
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="training-status", classes="demo-status")
-        # At most a tenth of the time goes to drawing the curves, so the runs are bound by the
-        # training (a render of three 300-point curves costs 30-140 ms on a busy machine).
+        # Drawing the curves takes at most DRAWING_SHARE of the time: the runs are bound by the training.
         yield LinePlot(id="training-plot", drawing_share=DRAWING_SHARE)
         yield Static(id="training-errors", classes="demo-error")
         yield Static(id="training-table", classes="demo-status")
