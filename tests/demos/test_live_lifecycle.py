@@ -91,7 +91,7 @@ async def test_a_stopped_training_s_last_report_is_dropped(monkeypatch: pytest.M
             gate.wait()
 
     monkeypatch.setattr(engine.Trainer, "step", blocking_step)
-    monkeypatch.setattr("normquiz.tui.demos.training.REPORT_SECONDS", 0.0)  # report after every step
+    monkeypatch.setattr("normquiz.tui.demos.training.PUBLISH_SECONDS", 0.0)  # publish after every step
     screen = TrainingDemo({"steps": 50, "batch_size": 32}, autostart=False)
     app = DemoHarness("training", screen=screen)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -84,7 +84,8 @@ def test_training_snapshot_of_a_finished_run(snap_compare, size):
 
     async def finished(pilot) -> None:
         await pilot.pause()
-        screen.show_progress(runs)
+        screen.adopt_published(runs)  # as the runs' last published state arrives
+        screen.refresh_view()
         await pilot.pause()
 
     app = DemoHarness("training", screen=screen)

@@ -6,6 +6,15 @@ is applied only when its generation is still the current one: a stopped run's
 last word, already on its way to the event loop, is dropped. Leaving the screen
 stops the work (so nothing is drawn into a screen that is gone), and so does
 covering it with another full screen (a quiz); a dialog over it (help) does not.
+
+A worker has two ways to be seen. ``report`` posts one message per call: for
+results that each must be drawn (a cost measurement's points). ``publish`` only
+replaces the run's latest state in a slot, which the screen reads at a fixed
+rate (``REFRESH_SECONDS``) and once more when the run ends: for a state that
+supersedes the last (a training run's losses so far). Publishing costs the
+worker one reference assignment and never wakes the event loop, so the loop's
+work (and its share of the GIL) is a few redraws a second however fast the
+worker goes, and states nobody would see are never drawn.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from typing import Any, ClassVar
 
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from normquiz.tui.demos.base import DemoScreen
@@ -25,10 +35,15 @@ class LiveDemoScreen(DemoScreen):
 
     Subclasses implement ``work(generation, *args)``, which runs in a thread and
     calls ``self.report(generation, method, *values)`` to have ``method(*values)``
-    run on the event loop, and ``work_finished()`` for the end of a run.
+    run on the event loop, or ``self.publish(generation, state)`` for its latest state, which
+    ``adopt_published(state)`` takes over on the event loop; and ``work_finished()`` for the
+    end of a run.
     """
 
     WORKER_GROUP: ClassVar[str] = "live-demo"
+    #: While a run goes, the latest published state is drawn this often: a few times a second
+    #: is what a person can follow, and each redraw holds the GIL the worker needs.
+    REFRESH_SECONDS: ClassVar[float] = 0.25
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True) -> None:
         super().__init__(params)
@@ -36,6 +51,10 @@ class LiveDemoScreen(DemoScreen):
         self.running = False
         self.generation = 0  # which start of the work the worker's reports belong to
         self.left = False  # the screen is gone: nothing more is started or drawn
+        # (generation, state) from ``publish``: the worker swaps the whole tuple, never mutates it.
+        self._published: tuple[int, Any] | None = None
+        self._adopted: tuple[int, Any] | None = None  # the published pair last taken over
+        self._refresh_timer: Timer | None = None
 
     def on_mount(self) -> None:
         # (Textual calls every class's on_mount: DemoScreen's draws the first view.)
@@ -52,6 +71,7 @@ class LiveDemoScreen(DemoScreen):
         self.generation += 1
         self.running = True
         self.refresh_view()
+        self._refresh_timer = self.set_interval(self.REFRESH_SECONDS, self._draw_published)
         self.run_worker(self._work_thread(self.generation, args), thread=True, exclusive=True,
                         group=self.WORKER_GROUP, name=f"{self.DEMO_NAME} #{self.generation}")
 
@@ -65,6 +85,12 @@ class LiveDemoScreen(DemoScreen):
 
     def _cancel(self) -> None:
         self.workers.cancel_group(self, self.WORKER_GROUP)
+        self._stop_refreshing()
+
+    def _stop_refreshing(self) -> None:
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
 
     def on_unmount(self) -> None:
         self.left = True
@@ -114,7 +140,32 @@ class LiveDemoScreen(DemoScreen):
         if report.generation == self.generation and not self.left:
             report.method(*report.values)
 
+    def publish(self, generation: int, state: Any) -> None:
+        """From the worker: ``state`` is now the run's latest (see the module docstring). Pass a
+        value the worker no longer changes: the event loop reads it whenever it likes."""
+        self._published = (generation, state)
+
+    def _adopt_latest(self) -> bool:
+        """Take over the latest published state of the current run, if there is a new one."""
+        published = self._published
+        if published is None or published is self._adopted or published[0] != self.generation or self.left:
+            return False
+        self._adopted = published
+        self.adopt_published(published[1])
+        return True
+
+    def _draw_published(self) -> None:
+        if self._adopt_latest():
+            self.refresh_view()
+
+    def adopt_published(self, state: Any) -> None:
+        """On the event loop: make ``state`` from ``publish`` the screen's own (override; no
+        drawing here, ``refresh_view`` follows)."""
+
     def _finished(self) -> None:
+        # The run's last state, the end of the run and the redraw: one frame.
+        self._stop_refreshing()
+        self._adopt_latest()
         self.running = False
         self.work_finished()
         self.refresh_view()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from rich.table import Table
+from rich.cells import cell_len
+from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
@@ -26,12 +27,14 @@ BATCH_SIZES = (1, 2, 8, 32, 128, 512)
 SMOOTHING = 10
 NAMES = {"none": "none", "batch": "BN", "layer": "LN"}
 ROLES = {"none": "warning", "batch": "primary", "layer": "error"}
-#: Post the losses to the screen at most this often (and at the end): about four redraws a
-#: second is what a person can follow, and a plot render costs tens of milliseconds of the
-#: event loop and the GIL, so redrawing every few steps made the run bound by the drawing.
-REPORT_SECONDS = 0.25
-#: The plot's share of the time (see ``LinePlot``); the status and the table follow every report.
-DRAWING_SHARE = 0.1
+#: The worker publishes its runs' progress at most this often (and at the end); the screen
+#: draws the latest a few times a second (``LiveDemoScreen.REFRESH_SECONDS``). Each
+#: publication copies every run's loss history, so not after every step.
+PUBLISH_SECONDS = 0.05
+#: The plot's share of the time (see ``LinePlot``); the table follows every refresh. A render
+#: costs 15-40 ms of the GIL the training needs, so 5% is a redraw every 0.3-0.8 s; at 10% the
+#: event loop took a fifth of the training's CPU time (benchmarks/bench_demos.py).
+DRAWING_SHARE = 0.05
 #: Curves are thinned to at most this many points: the plot has about two per column, and
 #: plotext's time grows with the points.
 MAX_CURVE_POINTS = 150
@@ -131,6 +134,37 @@ def compute_view(state: TrainingState, runs: Mapping[str, RunProgress]) -> Train
     return TrainingView(plot, tuple(rows), tuple(errors))
 
 
+#: The summary table's columns: (header, justification).
+TABLE_COLUMNS = (("", "left"), ("norm", "left"), ("status", "left"), ("step", "right"),
+                 ("loss (last 10)", "right"), ("held-out acc", "right"))
+
+
+def summary_table(rows: Iterable[tuple[str, ...]]) -> Text:
+    """The table under the plot, one row per run (``TrainingView.table``), laid out as Rich lays out
+    ``Table(box=None, padding=(0, 1))``: a column as wide as its widest cell, a space either side.
+    Plain text, because a Rich table is laid out again at every frame it is drawn in, and this
+    one is redrawn a few times a second while the runs train."""
+    rows = list(rows)
+    widths = table_shape(rows)
+    text = Text(end="")
+    for index, cells in enumerate([tuple(header for header, _ in TABLE_COLUMNS), *rows]):
+        if index:
+            text.append("\n")
+        for cell, width, (_, justify) in zip(cells, widths, TABLE_COLUMNS):
+            padding = " " * (width - cell_len(cell))
+            cell = padding + cell if justify == "right" else cell + padding
+            text.append(f" {cell} ", style="bold" if index == 0 else "")
+    return text
+
+
+def table_shape(rows: Iterable[tuple[str, ...]]) -> tuple[int, ...]:
+    """The summary table's column widths (without the space either side)."""
+    widths = [cell_len(header) for header, _ in TABLE_COLUMNS]
+    for row in rows:
+        widths = [max(width, cell_len(cell)) for width, cell in zip(widths, row)]
+    return tuple(widths)
+
+
 class TrainingDemo(LiveDemoScreen):
     """The training demo screen: the three runs advance in one worker thread, step by step."""
 
@@ -171,11 +205,12 @@ class TrainingDemo(LiveDemoScreen):
     def __init__(self, params: Mapping[str, Any] | None = None, *, autostart: bool = True) -> None:
         super().__init__(params, autostart=autostart)
         self.runs: dict[str, RunProgress] = {}
+        # Per widget: the content last shown, and its height if it was sure (see ``_update``).
+        self._shown: dict[Static, tuple[Hashable, int | None]] = {}
 
     def compose_demo(self) -> Iterable[Widget]:
         yield Static(id="training-status", classes="demo-status")
-        # At most a tenth of the time goes to drawing the curves, so the runs are bound by the
-        # training (a render of three 300-point curves costs 30-140 ms on a busy machine).
+        # Drawing the curves takes at most DRAWING_SHARE of the time: the runs are bound by the training.
         yield LinePlot(id="training-plot", drawing_share=DRAWING_SHARE)
         yield Static(id="training-errors", classes="demo-error")
         yield Static(id="training-table", classes="demo-status")
@@ -186,21 +221,35 @@ class TrainingDemo(LiveDemoScreen):
         activity = "[b]training…[/b] (space stops)" if self.running else "stopped (space trains)"
         if state.norm not in NORMS:
             activity += f" · the engine has no {state.norm!r} runs"
-        self.query_one("#training-status", Static).update(
-            f"learning rate [b]{state.learning_rate:g}[/b] · init [b]×{state.init_scale:g}[/b] He · "
-            f"batch [b]{state.batch_size}[/b] · {state.steps} steps · {activity}")
+        # Only what changed is updated: a refresh during a run then redraws the table and the
+        # plot, and lays the screen out again only when a widget's height may change.
+        status = (f"learning rate [b]{state.learning_rate:g}[/b] · init [b]×{state.init_scale:g}[/b] He · "
+                  f"batch [b]{state.batch_size}[/b] · {state.steps} steps · {activity}")
+        self._update(self.query_one("#training-status", Static), status, width=Text.from_markup(status).cell_len)
         # While the runs train, the plot redraws within its budget; once they stop, at once.
         self.query_one("#training-plot", LinePlot).show(view.plot, now=not self.running)
         errors = self.query_one("#training-errors", Static)
         errors.display = bool(view.errors)
-        errors.update("\n".join(view.errors))
-        table = Table(box=None, padding=(0, 1), header_style="bold")
-        for column, justify in zip(("", "norm", "status", "step", "loss (last 10)", "held-out acc"),
-                                   ("left", "left", "left", "right", "right", "right")):
-            table.add_column(column, justify=justify)
-        for row in view.table:
-            table.add_row(*row)
-        self.query_one("#training-table", Static).update(table)
+        self._update(errors, "\n".join(view.errors))
+        rows = view.table
+        self._update(self.query_one("#training-table", Static), rows, lambda: summary_table(rows),
+                     width=sum(table_shape(rows)) + 2 * len(TABLE_COLUMNS), lines=1 + len(rows))
+
+    def _update(self, widget: Static, content: Hashable, draw: Callable[[], object] | None = None, *,
+                width: int | None = None, lines: int = 1) -> None:
+        """Show ``content`` in ``widget`` (as ``draw()`` makes it, or as markup) if it is new.
+
+        The screen is laid out again only if the widget's height may change. Content of ``lines``
+        lines no wider than ``width`` cells is exactly ``lines`` high when it fits the widget's
+        width; so is the content before it if it fitted with as many lines: then the height
+        stays (the widget's width is set by the screen, not by its content)."""
+        shown = self._shown.get(widget)
+        if shown is not None and shown[0] == content:
+            return
+        height = lines if width is not None and 0 < width <= widget.content_size.width else None
+        same_height = shown is not None and height is not None and shown[1] == height
+        widget.update(draw() if draw else content, layout=not same_height)  # type: ignore[arg-type]
+        self._shown[widget] = (content, height)
 
     # -- running --------------------------------------------------------------------------------
 
@@ -233,11 +282,11 @@ class TrainingDemo(LiveDemoScreen):
         accuracy = {norm: math.nan for norm in trainers}
 
         def progress() -> dict[str, RunProgress]:
-            # Built only when reported: each RunProgress copies the run's whole loss history.
+            # Built only when published: each RunProgress copies the run's whole loss history.
             return {norm: refused[norm] if norm in refused else RunProgress.of(norm, trainers[norm], accuracy[norm])
                     for norm in NORMS}
 
-        reported_at = time.monotonic()
+        published_at = -math.inf
         while not self.work_cancelled():
             for norm, trainer in trainers.items():
                 if trainer.finished:
@@ -246,15 +295,14 @@ class TrainingDemo(LiveDemoScreen):
                 if trainer.finished or trainer.steps_done % EVAL_EVERY == 0:
                     accuracy[norm] = trainer.evaluate().accuracy
             done = all(t.finished for t in trainers.values())
-            if done or time.monotonic() - reported_at >= REPORT_SECONDS:
-                self.report(generation, self.show_progress, progress())
-                reported_at = time.monotonic()
+            if done or time.monotonic() - published_at >= PUBLISH_SECONDS:
+                self.publish(generation, progress())
+                published_at = time.monotonic()
             if done:
                 return
 
-    def show_progress(self, runs: dict[str, RunProgress]) -> None:
-        self.runs = runs
-        self.refresh_view()
+    def adopt_published(self, state: Any) -> None:
+        self.runs = state
 
     # -- settings: each change starts the runs again --------------------------------------------------------
 
