@@ -7,10 +7,13 @@ inside the functions that need it), so ``normquiz --help`` stays fast.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 CONTENT_ENV = "NORMQUIZ_CONTENT"
 
@@ -29,6 +32,8 @@ def positive_int(plural: str = "", singular: str = "") -> Callable[[str], int]:
     one = f" {singular}" if singular else ""
 
     def parse(text: str) -> int:
+        import argparse  # not at import: the app's own start builds no parser
+
         try:
             value = int(text)
         except ValueError:
