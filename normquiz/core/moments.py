@@ -47,6 +47,7 @@ __all__ = [
     "row_moments",
     "normalize_rows",
     "normalize_small_rows",
+    "standardize_small_rows",
     "combine_moments",
     "unbuffered_loops",
 ]
@@ -211,30 +212,42 @@ def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, n
     return mean, var
 
 
+def standardize_small_rows(
+    rows: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``xhat = (x - mean) / sqrt(var + eps)`` of each row of one small ``(M, K)`` block, in the fewest calls.
+
+    For at most ``SMALL_ELEMENTS`` values, where each NumPy call costs about
+    a microsecond whatever its size: the exact two-pass of
+    ``row_block_moments`` written out (the output allocated by the first
+    subtraction, no block loop, no check), then a division by the standard
+    deviation. Returns ``(xhat, reference, shift, var, std)``, the
+    statistics as ``row_block_moments`` gives them and ``std`` of shape ``(M,)``.
+    """
+    xhat = np.subtract(rows, rows[:, :1])  # exact near the first value (Sterbenz)
+    average = averaging_vector(rows.shape[1], rows.dtype)
+    shift = np.vecdot(xhat, average)
+    xhat -= shift[:, None]
+    var = np.square(xhat) @ average
+    std = np.add(var, eps)
+    np.sqrt(std, out=std)
+    xhat /= std[:, None]
+    return xhat, rows[:, :1], shift, var, std
+
+
 def normalize_small_rows(
     rows: np.ndarray, eps: float, weight: np.ndarray | None = None, bias: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``normalize_rows`` for one small ``(M, K)`` block (at most ``SMALL_ELEMENTS`` values), in the fewest calls.
+    """``normalize_rows`` for one small block: ``standardize_small_rows``, then weight and bias in place.
 
-    There each NumPy call costs about a microsecond whatever its size, so
-    this is the exact two-pass of ``row_block_moments`` written out (the
-    output allocated by the first subtraction, no block loop, no check)
-    and a division by the standard deviation. Returns ``(out, reference,
-    shift, var)``, the statistics as ``row_block_moments`` gives them.
+    Returns ``(out, reference, shift, var)``.
     """
-    out = np.subtract(rows, rows[:, :1])  # exact near the first value (Sterbenz)
-    average = averaging_vector(rows.shape[1], rows.dtype)
-    shift = np.vecdot(out, average)
-    out -= shift[:, None]
-    var = np.square(out) @ average
-    std = np.add(var, eps)
-    np.sqrt(std, out=std)
-    out /= std[:, None]
+    out, reference, shift, var, _ = standardize_small_rows(rows, eps)
     if weight is not None:
         out *= weight
     if bias is not None:
         out += bias
-    return out, rows[:, :1], shift, var
+    return out, reference, shift, var
 
 
 @unbuffered_loops
