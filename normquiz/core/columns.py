@@ -27,7 +27,7 @@ from normquiz.core.moments import (
 )
 from normquiz.core.tiles import ColumnOps as _ColumnOps
 
-__all__ = ["column_moments", "normalize_columns", "normalize_small_columns", "standardize_small_columns", "one_pass_column_moments", "small_columns"]
+__all__ = ["column_moments", "normalize_columns", "normalize_small_columns", "one_block", "standardize_small_columns", "one_pass_column_moments", "small_columns"]
 
 #: Column sums run in float32 down at most this many rows (error grows with it).
 MAX_BLOCK_ROWS = 1024
@@ -39,6 +39,11 @@ REFERENCE_ROWS = 16
 #: Column data whose mean is within this many standard deviations of 0 is
 #: summed without a reference shift (one pass fewer; see ``_centre_columns``).
 CENTRED = 4.0
+
+
+def one_block(columns: np.ndarray) -> bool:
+    """Whether ``normalize_columns`` treats ``(N, C)`` as one block (its weight and bias then in x's dtype)."""
+    return columns.shape[0] <= rows_per_block(columns.shape[1], max_rows=MAX_BLOCK_ROWS)
 
 
 def small_columns(columns: np.ndarray) -> bool:
@@ -187,6 +192,18 @@ def _column_sums(
     return residual, sum_d2 / count - residual * residual
 
 
+def _one_pass(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``one_pass_column_moments`` in the columns' dtype (None when the check fails)."""
+    mean = averaging_vector(columns.shape[0], columns.dtype) @ columns
+    square = mean * mean
+    var = np.einsum("ij,ij->j", columns, columns)
+    var *= 1.0 / columns.shape[0]
+    var -= square
+    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
+        return None
+    return mean, var
+
+
 def one_pass_column_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Float64 mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows).
 
@@ -196,15 +213,8 @@ def one_pass_column_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray
     ``ONE_PASS_CENTRED`` standard deviations of 0, which bounds the
     cancellation (see ``moments.row_block_statistics``); None otherwise.
     """
-    count = columns.shape[0]
-    mean = averaging_vector(count, columns.dtype) @ columns
-    square = mean * mean
-    var = np.einsum("ij,ij->j", columns, columns)
-    var *= 1.0 / count
-    var -= square
-    if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
-        return None
-    return mean.astype(np.float64), var.astype(np.float64)
+    moments = _one_pass(columns)
+    return None if moments is None else (moments[0].astype(np.float64), moments[1].astype(np.float64))
 
 
 def _fold_one_block(
@@ -213,23 +223,25 @@ def _fold_one_block(
     """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
 
     The statistics of ``one_pass_column_moments``, then ``s = weight / std`` and
-    ``t = bias - mean * s`` fold the whole layer into two passes. Returns the
+    ``t = bias - mean * s`` fold the whole layer into two passes. The
+    coefficients are computed in x's dtype, like ``weight`` and ``bias``
+    (``batch_norm`` passes them so for one block): a few calls fewer, and
+    ``|mean * s| <= 2 |weight|`` here, so ``t`` cannot cancel. Returns the
     float64 ``(mean, var)`` (None, None unless ``statistics``), or None when
     the check fails and nothing was written.
     """
-    moments = one_pass_column_moments(columns)
+    moments = _one_pass(columns)
     if moments is None:
         return None
-    mean64, var64 = moments
-    scale = 1.0 / np.sqrt(var64 + eps)
-    if weight is not None:
-        scale *= weight
-    shift = -mean64 * scale
-    if bias is not None:
-        shift += bias
-    ops(np.multiply, scale.astype(columns.dtype), source=True)
-    ops(np.add, shift.astype(columns.dtype), key=2)
-    return (mean64, var64) if statistics else (None, None)
+    mean, var = moments
+    std = np.add(var, eps)
+    np.sqrt(std, out=std)
+    scale = np.divide(1.0 if weight is None else weight, std, dtype=columns.dtype)
+    shift = mean * scale
+    shift = np.negative(shift, out=shift) if bias is None else np.subtract(bias, shift, dtype=columns.dtype)
+    ops(np.multiply, scale, source=True)
+    ops(np.add, shift, key=2)
+    return (mean.astype(np.float64), var.astype(np.float64)) if statistics else (None, None)
 
 
 def standardize_small_columns(
@@ -279,7 +291,8 @@ def normalize_columns(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Normalize each column of ``columns`` ``(N, C)``: ``(x - mean) / sqrt(var + eps) * weight + bias``.
 
-    Batch norm of ``(N, C)``; ``weight``, ``bias``: float64 ``(C,)`` or None.
+    Batch norm of ``(N, C)``; ``weight``, ``bias``: ``(C,)`` or None, in x's
+    dtype for one block (``one_block``), float64 beyond.
     One block: ``_centre_columns`` leaves ``x - mean`` in the output, scaled
     (and shifted) in place. Larger: ``(x - center) * scale + shift`` per block,
     ``shift = bias - (mean - center) * scale`` (never ``x * scale + ...``,
@@ -304,10 +317,10 @@ def normalize_columns(
         std = np.add(var, eps, out=var)  # var is no longer needed
         np.sqrt(std, out=std)
         # Dividing costs what multiplying does here, and saves a reciprocal.
-        scale, ufunc = (std, np.divide) if weight is None else ((weight / std).astype(dtype), np.multiply)
+        scale, ufunc = (std, np.divide) if weight is None else (np.divide(weight, std, dtype=dtype), np.multiply)
         ops(ufunc, scale)
         if bias is not None:
-            ops(np.add, bias.astype(dtype))
+            ops(np.add, bias.astype(dtype, copy=False))
         return out, *stats
     mean, var, center = column_moments(columns, out)
     scale = 1.0 / np.sqrt(var + eps)

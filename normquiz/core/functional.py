@@ -15,7 +15,7 @@ import numpy as np
 
 from normquiz.core import _checks
 from normquiz.core.channels import foldable, per_channel_affine
-from normquiz.core.columns import normalize_columns, small_columns
+from normquiz.core.columns import normalize_columns, one_block
 from normquiz.core.moments import SMALL_ELEMENTS, normalize_rows, normalize_small_rows
 from normquiz.core.statistics import batch_count, channel_moments, group_rows, instance_rows, layer_rows
 
@@ -113,10 +113,10 @@ def batch_norm(
         running_mean, running_var = _checks.running_buffers(
             running_mean, running_var, channels, updated=bool(training), function="batch_norm", meaning=meaning
         )
-    # The small (N, C) kernel works in x's dtype (a cast of each parameter would
-    # be a call); the others fold the parameters into float64 coefficients.
-    small = training and valid is None and x.ndim == 2 and small_columns(x)
-    parameter_dtype = x.dtype if small else _FLOAT64
+    # One block of (N, C) is computed in x's dtype (a cast of a coefficient
+    # vector is a call, and calls are the cost there); the others fold the
+    # parameters into float64 coefficients.
+    parameter_dtype = x.dtype if training and valid is None and x.ndim == 2 and one_block(x) else _FLOAT64
     if weight is not None:
         weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, parameter_dtype)
     if bias is not None:

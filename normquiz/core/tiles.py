@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LONG_LOOP", "ColumnOps"]
+__all__ = ["LONG_LOOP", "MIN_GROUPS", "ColumnOps"]
 
 #: Inner-loop length from which NumPy's elementwise loops run at full speed
 #: (float32, measured): broadcasting a per-column vector over ``(N, C)`` runs
 #: one loop per row, up to 1.5x slower per element for rows shorter than this
 #: ((64, 512): 6.3 against 4.2 us), so ``ColumnOps`` views k rows as one.
 LONG_LOOP = 8192
+
+#: Tiles pay from this many groups of rows: filling one costs about an op
+#: on a quarter of a block, so with fewer groups a fresh tile loses (measured,
+#: float32, a fresh tile against a plain broadcast: (64, 512) and (256, 64),
+#: 2-4 groups, 1.1-1.4x slower; (128, 512) and (1024, 64), 8 groups, 0.8x).
+MIN_GROUPS = 8
 
 
 class ColumnOps:
@@ -40,8 +46,7 @@ class ColumnOps:
         self.tiles = {} if like is None else like.tiles  # key -> [tile, flat view, vector it holds]
         count, width = out.shape
         rows = -(-LONG_LOOP // width)
-        # Filling a tile costs about an op on it, so it must cover at least two.
-        if width >= LONG_LOOP or count < 2 * rows:
+        if width >= LONG_LOOP or count < MIN_GROUPS * rows:
             return
         full, length = count - count % rows, rows * width
         self.shape = (rows, width)
