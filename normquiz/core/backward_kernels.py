@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
-from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_column_moments, small_columns, standardize_small_columns
+from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_moments, small_columns, standardize_small_columns
 from normquiz.core.moments import (
     BLOCK_ELEMENTS,
     SMALL_ELEMENTS,
@@ -233,6 +233,37 @@ def _channel_sums(
     return row_dy.reshape(samples, channels).sum(axis=0), row_product.reshape(samples, channels).sum(axis=0)
 
 
+def _centred_block_backward(
+    grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float, mean: np.ndarray, var: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """``batch_norm_backward_channels`` for one block of centred ``(N, C)`` columns, coefficients in x's dtype.
+
+    ``mean`` and ``var`` come from ``columns.one_pass_moments`` (every mean
+    within ``ONE_PASS_CENTRED`` standard deviations of 0, so
+    ``sum(dy (x - mean)) = sum(dy x) - mean sum(dy)`` cannot cancel). At
+    this size the ~20 calls on ``(C,)`` vectors cost as much as a pass, so
+    they stay in x's dtype (no float64 casts), the sums being float32 anyway.
+    """
+    count = x.shape[0]
+    rstd = np.add(var, eps)
+    np.sqrt(rstd, out=rstd)
+    np.divide(1.0, rstd, out=rstd)
+    sum_dy = constant_vector(count, x.dtype, 1.0) @ grad
+    product = np.einsum("ij,ij->j", grad, x)
+    product -= mean * sum_dy  # sum(dy (x - mean))
+    scale = rstd if weight is None else rstd * weight
+    a = scale * sum_dy
+    a *= 1.0 / count  # rstd * mean(dxhat)
+    p = scale * rstd
+    p *= rstd
+    p *= -1.0 / count
+    p *= product  # -rstd^3 mean(dxhat (x - mean))
+    gamma = p * mean
+    gamma += a
+    dx = per_channel_combination(grad, scale, x, p, np.negative(gamma, out=gamma))
+    return dx, (None if weight is None else np.multiply(rstd, product, out=product)), sum_dy
+
+
 def batch_norm_backward_channels(
     grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -241,16 +272,18 @@ def batch_norm_backward_channels(
     Three sweeps over the data: the statistics (``channel_moments``), the
     per-channel sums ``sum(dy)`` and ``sum(dy (x - mean))``, and
     ``dx = alpha dy + beta (x - center) + gamma`` (``per_channel_combination``).
-    dweight and dbias are ``(C,)``, float64 (x's dtype for one small block); dweight is None without a weight.
+    dweight and dbias are ``(C,)``, float64 (x's dtype for one block of centred columns or a small
+    input); dweight is None without a weight.
     """
     if x.ndim == 2 and small_columns(x):
         return small_columns_backward(grad, x, weight, eps)
     if x.size <= SMALL_ELEMENTS:
         return small_spatial_backward(grad, x, weight, eps)
-    moments = None
     if x.ndim == 2 and x.shape[0] <= MAX_BLOCK_ROWS and x.size <= BLOCK_ELEMENTS:
-        moments = one_pass_column_moments(x)  # one block of centred columns: nothing written
-    mean, var, count = (*moments, x.shape[0]) if moments is not None else channel_moments(x)
+        moments = one_pass_moments(x)  # one block of centred columns: nothing written
+        if moments is not None:
+            return _centred_block_backward(grad, x, weight, eps, *moments)
+    mean, var, count = channel_moments(x)
     rstd = 1.0 / np.sqrt(var + eps)
     # Centred channels use x itself; otherwise x - hi, hi the mean in x's dtype (exact near it).
     center = None if foldable(mean, var) else mean.astype(x.dtype).astype(np.float64)

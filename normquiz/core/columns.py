@@ -27,7 +27,15 @@ from normquiz.core.moments import (
 )
 from normquiz.core.tiles import ColumnOps as _ColumnOps
 
-__all__ = ["column_moments", "normalize_columns", "normalize_small_columns", "one_block", "standardize_small_columns", "one_pass_column_moments", "small_columns"]
+__all__ = [
+    "column_moments",
+    "normalize_columns",
+    "normalize_small_columns",
+    "one_block",
+    "one_pass_moments",
+    "small_columns",
+    "standardize_small_columns",
+]
 
 #: Column sums run in float32 down at most this many rows (error grows with it).
 MAX_BLOCK_ROWS = 1024
@@ -192,8 +200,16 @@ def _column_sums(
     return residual, sum_d2 / count - residual * residual
 
 
-def _one_pass(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``one_pass_column_moments`` in the columns' dtype (None when the check fails)."""
+def one_pass_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows), in their dtype.
+
+    One pass over the data as it is, nothing written: ``mean = (1/n) @ x``
+    (gemv) and ``var = sum(x^2)/n - mean^2`` (``einsum``, no squared
+    temporary). Accepted when every column's mean is within
+    ``ONE_PASS_CENTRED`` standard deviations of 0, which bounds the
+    cancellation (see ``moments.row_block_statistics``); None otherwise.
+    One block's coefficients are computed in its dtype, so no float64 here.
+    """
     mean = averaging_vector(columns.shape[0], columns.dtype) @ columns
     square = mean * mean
     var = np.einsum("ij,ij->j", columns, columns)
@@ -204,25 +220,12 @@ def _one_pass(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return mean, var
 
 
-def one_pass_column_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float64 mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows).
-
-    One pass over the data as it is, nothing written: ``mean = (1/n) @ x``
-    (gemv) and ``var = sum(x^2)/n - mean^2`` (``einsum``, no squared
-    temporary). Accepted when every column's mean is within
-    ``ONE_PASS_CENTRED`` standard deviations of 0, which bounds the
-    cancellation (see ``moments.row_block_statistics``); None otherwise.
-    """
-    moments = _one_pass(columns)
-    return None if moments is None else (moments[0].astype(np.float64), moments[1].astype(np.float64))
-
-
 def _fold_one_block(
     columns: np.ndarray, ops: _ColumnOps, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
 ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
 
-    The statistics of ``one_pass_column_moments``, then ``s = weight / std`` and
+    The statistics of ``one_pass_moments``, then ``s = weight / std`` and
     ``t = bias - mean * s`` fold the whole layer into two passes. The
     coefficients are computed in x's dtype, like ``weight`` and ``bias``
     (``batch_norm`` passes them so for one block): a few calls fewer, and
@@ -230,7 +233,7 @@ def _fold_one_block(
     float64 ``(mean, var)`` (None, None unless ``statistics``), or None when
     the check fails and nothing was written.
     """
-    moments = _one_pass(columns)
+    moments = one_pass_moments(columns)
     if moments is None:
         return None
     mean, var = moments

@@ -21,11 +21,13 @@ __all__ = ["LONG_LOOP", "MIN_GROUPS", "ColumnOps"]
 #: ((64, 512): 6.3 against 4.2 us), so ``ColumnOps`` views k rows as one.
 LONG_LOOP = 8192
 
-#: Tiles pay from this many groups of rows: filling one costs about an op
-#: on a quarter of a block, so with fewer groups a fresh tile loses (measured,
-#: float32, a fresh tile against a plain broadcast: (64, 512) and (256, 64),
-#: 2-4 groups, 1.1-1.4x slower; (128, 512) and (1024, 64), 8 groups, 0.8x).
-MIN_GROUPS = 8
+#: Tiles pay from this many groups of rows: a fresh tile costs a broadcast
+#: copy of one group plus Python, so with fewer groups it loses. Measured
+#: interleaved, float32, the whole layer, 4 against 2 groups required:
+#: (256, 64) (2 groups) batch norm 2-3% and its backward 15% faster without
+#: tiles; (64, 512) (4 groups) 4-8% faster with them (its backward from 7%
+#: slower to 30% faster over three runs: the noise of a shared machine).
+MIN_GROUPS = 4
 
 
 class ColumnOps:
