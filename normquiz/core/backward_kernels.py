@@ -193,7 +193,6 @@ def layer_norm_backward_rows(
     return dx, dweight, dbias
 
 
-@unbuffered_loops
 def _channel_sums(
     grad: np.ndarray, x: np.ndarray, center: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -203,20 +202,30 @@ def _channel_sums(
     product per (sample, channel) row of ``S`` values, summed over samples.
     ``x - center`` is written to a block-sized scratch only when a center is given.
     """
+    if x.ndim > 2:
+        return _spatial_channel_sums(grad, x, center)
+    samples, channels = x.shape
+    dtype = x.dtype
+    step = max(1, min(1024, BLOCK_ELEMENTS // channels))
+    ones = constant_vector(min(step, samples), dtype, 1.0)
+    sum_dy, sum_product = np.zeros(channels), np.zeros(channels)
+    centered = None if center is None else np.empty((min(step, samples), channels), dtype)
+    for start in range(0, samples, step):
+        x_block, dy_block = x[start : start + step], grad[start : start + step]
+        if center is not None:
+            x_block = np.subtract(x_block, center, out=centered[: x_block.shape[0]])
+        sum_dy += ones[: x_block.shape[0]] @ dy_block
+        sum_product += np.einsum("ij,ij->j", dy_block, x_block)
+    return sum_dy, sum_product
+
+
+@unbuffered_loops  # (the per-row center broadcasts over rows of S values)
+def _spatial_channel_sums(
+    grad: np.ndarray, x: np.ndarray, center: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_channel_sums`` of ``(N, C, *S)``."""
     samples, channels = x.shape[:2]
     dtype = x.dtype
-    if x.ndim == 2:
-        step = max(1, min(1024, BLOCK_ELEMENTS // channels))
-        ones = constant_vector(min(step, samples), dtype, 1.0)
-        sum_dy, sum_product = np.zeros(channels), np.zeros(channels)
-        centered = None if center is None else np.empty((min(step, samples), channels), dtype)
-        for start in range(0, samples, step):
-            x_block, dy_block = x[start : start + step], grad[start : start + step]
-            if center is not None:
-                x_block = np.subtract(x_block, center, out=centered[: x_block.shape[0]])
-            sum_dy += ones[: x_block.shape[0]] @ dy_block
-            sum_product += np.einsum("ij,ij->j", dy_block, x_block)
-        return sum_dy, sum_product
     spatial = x[0, 0].size
     rows, grad_rows = x.reshape(samples * channels, spatial), grad.reshape(samples * channels, spatial)
     row_center = None if center is None else np.tile(center, samples)[:, None]
