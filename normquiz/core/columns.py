@@ -81,7 +81,7 @@ def _centre_columns(
     if ops is not None:
         shift = average @ columns
         ops(np.subtract, shift, source=True)
-        var = average @ np.square(centered)
+        var = _mean_squares(centered)
         # (ufunc reduce: ndarray.all() adds ~1 us of Python wrapper)
         if np.logical_and.reduce(shift * shift <= CENTRED * CENTRED * var):
             return None, shift, var
@@ -94,7 +94,20 @@ def _centre_columns(
         ops(np.subtract, reference, source=True)
         shift = average @ centered
         ops(np.subtract, shift)
+        return reference, shift, _mean_squares(centered)
     return reference, shift, average @ np.square(centered)
+
+
+def _mean_squares(block: np.ndarray) -> np.ndarray:
+    """``mean(c^2)`` of each column of a block, by ``einsum``: no squared temporary.
+
+    A fresh block-sized temporary costs its page faults on every call
+    (NumPy returns large buffers to the system): batch norm of (64, 4096)
+    took 3.3x the time with ``(1/n) @ np.square(c)``.
+    """
+    squares = np.einsum("ij,ij->j", block, block)
+    squares *= 1.0 / block.shape[0]
+    return squares
 
 
 def _mean(reference: np.ndarray | None, shift: np.ndarray) -> np.ndarray:
@@ -223,7 +236,7 @@ def one_pass_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
 def _fold_one_block(
     columns: np.ndarray, ops: _ColumnOps, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
 ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
-    """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
+    """Batch norm of one block of centred columns: ``out = x * s + t``, with or without an affine.
 
     The statistics of ``one_pass_moments``, then ``s = weight / std`` and
     ``t = bias - mean * s`` fold the whole layer into two passes. The
@@ -311,10 +324,9 @@ def normalize_columns(
     step = rows_per_block(width, max_rows=MAX_BLOCK_ROWS)
     if count <= step:
         ops = _ColumnOps(columns, out)
-        if weight is not None or bias is not None:
-            folded = _fold_one_block(columns, ops, eps, weight, bias, statistics)
-            if folded is not None:
-                return out, *folded
+        folded = _fold_one_block(columns, ops, eps, weight, bias, statistics)
+        if folded is not None:
+            return out, *folded
         reference, shift, var = _centre_columns(columns, out, ops)
         stats = (_mean(reference, shift), var.astype(np.float64)) if statistics else (None, None)
         std = np.add(var, eps, out=var)  # var is no longer needed

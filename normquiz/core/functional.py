@@ -116,7 +116,9 @@ def batch_norm(
     # One block of (N, C) is computed in x's dtype (a cast of a coefficient
     # vector is a call, and calls are the cost there); the others fold the
     # parameters into float64 coefficients.
-    parameter_dtype = x.dtype if training and valid is None and x.ndim == 2 and one_block(x) else _FLOAT64
+    parameter_dtype = _FLOAT64
+    if (weight is not None or bias is not None) and training and valid is None and x.ndim == 2 and one_block(x):
+        parameter_dtype = x.dtype
     if weight is not None:
         weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, parameter_dtype)
     if bias is not None:
