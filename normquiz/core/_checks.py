@@ -139,6 +139,8 @@ def optional_parameter(
     """
     if value is None:
         return None
+    if type(value) is np.ndarray and value.dtype == dtype and value.shape == shape:
+        return value  # already right: skip the generic checks (~1 us a parameter at small sizes)
     return _per_feature(value, shape, name, meaning).astype(dtype, copy=False)
 
 

@@ -117,13 +117,17 @@ def layer_norm_backward(
     eps = _checks.positive_eps(eps, "layer_norm_backward")
     if x.size == 0:
         return _empty_gradients(x, shape, weight is not None, out_dtype)
-    dx, dweight, dbias = layer_norm_backward_rows(
-        layer_rows(grad, shape), layer_rows(x, shape), None if weight is None else weight.reshape(-1), eps
-    )
+    if x.ndim == 2 and len(shape) == 1:  # already (rows, K): skip the reshapes
+        dx, dweight, dbias = layer_norm_backward_rows(grad, x, weight, eps)
+    else:
+        dx, dweight, dbias = layer_norm_backward_rows(
+            layer_rows(grad, shape), layer_rows(x, shape), None if weight is None else weight.reshape(-1), eps
+        )
+    # (copy=False: the gradients are fresh arrays, perhaps already of out_dtype)
     return (
         dx.reshape(x.shape).astype(out_dtype, copy=False),
-        None if dweight is None else dweight.reshape(shape).astype(out_dtype),
-        dbias.reshape(shape).astype(out_dtype),
+        None if dweight is None else dweight.reshape(shape).astype(out_dtype, copy=False),
+        dbias.reshape(shape).astype(out_dtype, copy=False),
     )
 
 
@@ -174,6 +178,6 @@ def batch_norm_backward(
         np.moveaxis(dx, 1, -1)[valid] = dx_valid
     return (
         dx.astype(out_dtype, copy=False),
-        None if dweight is None else dweight.astype(out_dtype),
-        dbias.astype(out_dtype),
+        None if dweight is None else dweight.astype(out_dtype, copy=False),
+        dbias.astype(out_dtype, copy=False),
     )

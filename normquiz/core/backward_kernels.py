@@ -27,18 +27,25 @@ from __future__ import annotations
 import numpy as np
 
 from normquiz.core.channels import foldable, per_channel_combination
-from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_column_moments
+from normquiz.core.columns import MAX_BLOCK_ROWS, one_pass_moments, small_columns, standardize_small_columns
 from normquiz.core.moments import (
     BLOCK_ELEMENTS,
     SMALL_ELEMENTS,
     averaging_vector,
     constant_vector,
     row_block_statistics,
+    standardize_small_rows,
     unbuffered_loops,
 )
 from normquiz.core.statistics import channel_moments
 
-__all__ = ["layer_norm_backward_rows", "batch_norm_backward_channels", "small_rows_backward", "small_spatial_backward"]
+__all__ = [
+    "layer_norm_backward_rows",
+    "batch_norm_backward_channels",
+    "small_columns_backward",
+    "small_rows_backward",
+    "small_spatial_backward",
+]
 
 #: Elements per block: a quarter of the forward's, as five block-sized
 #: arrays (x, dy, dx and two scratch buffers) must share the cache.
@@ -69,29 +76,60 @@ def small_spatial_backward(
     return dx.astype(x.dtype), dweight, dbias
 
 
-def small_rows_backward(
-    grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float, *, per_row: bool
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """The backward formula in float64 for small ``(M, K)`` rows normalized along axis 1, in the fewest calls.
+def _small_dx(
+    dxhat: np.ndarray, xhat: np.ndarray, mean_dxhat: np.ndarray, mean_product: np.ndarray, std: np.ndarray
+) -> np.ndarray:
+    """``dx = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std``, the statistics broadcasting as given.
 
-    Layer norm: ``weight`` ``(K,)``, its gradients summed over the rows.
-    Batch norm of ``(N, C)`` passes ``x.T`` (``per_row``: one weight per
-    row, gradients summed along it). Means are products with ``1/K``.
+    ``xhat`` is overwritten; ``dxhat`` is only read.
     """
-    length = rows.shape[1]
-    x, dy = rows.astype(np.float64), grad.astype(np.float64)
-    average = averaging_vector(length, np.dtype(np.float64))
-    xhat = x - (x @ average)[:, None]
-    rstd = (1.0 / np.sqrt(np.vecdot(xhat, xhat) * (1.0 / length) + eps))[:, None]
-    xhat *= rstd
-    if per_row:
-        dbias, dweight = dy @ constant_vector(length, np.dtype(np.float64), 1.0), np.vecdot(dy, xhat)
-    else:
-        dbias, dweight = np.add.reduce(dy, axis=0), np.einsum("ij,ij->j", dy, xhat)
-    dxhat = dy if weight is None else dy * (weight[:, None] if per_row else weight)
-    dx = dxhat - (dxhat @ average)[:, None]
-    dx -= xhat * (np.vecdot(dxhat, xhat) * (1.0 / length))[:, None]
-    dx *= rstd
+    dx = np.subtract(dxhat, mean_dxhat)
+    xhat *= mean_product
+    dx -= xhat
+    dx /= std
+    return dx
+
+
+def small_rows_backward(
+    grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Layer norm's gradients for one small ``(M, K)`` block (``SMALL_ELEMENTS`` values), in the fewest calls.
+
+    In x's dtype: ``xhat`` from the forward's exact two-pass
+    (``standardize_small_rows``), every sum a BLAS product; the two means
+    of dx share one vector, ``mean(dxhat) = dy . (w / K)`` and
+    ``mean(dxhat xhat) = (dy xhat) . (w / K)``, so the weight costs two calls.
+    ``dweight`` and ``dbias`` are ``(K,)`` in x's dtype.
+    """
+    count, length = rows.shape
+    xhat, _, _, _, std = standardize_small_rows(rows, eps)
+    ones = constant_vector(count, rows.dtype, 1.0)
+    average = averaging_vector(length, rows.dtype)
+    dbias = ones @ grad
+    product = grad * xhat
+    dweight = None if weight is None else ones @ product
+    dxhat, weighted = (grad, average) if weight is None else (grad * weight, weight * average)
+    dx = _small_dx(dxhat, xhat, (grad @ weighted)[:, None], (product @ weighted)[:, None], std[:, None])
+    return dx, dweight, dbias
+
+
+def small_columns_backward(
+    grad: np.ndarray, columns: np.ndarray, weight: np.ndarray | None, eps: float
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Batch norm's gradients for one small ``(N, C)`` block (``columns.small_columns``), in the fewest calls.
+
+    As ``small_rows_backward`` with the statistics down the columns: here
+    the parameters are per statistic, so ``mean(dxhat) = w dbias / N`` and
+    ``mean(dxhat xhat) = w dweight / N`` are products of ``(C,)`` vectors.
+    """
+    xhat, _, _, _, std = standardize_small_columns(columns, eps)
+    ones = constant_vector(columns.shape[0], columns.dtype, 1.0)
+    dbias = ones @ grad
+    product = grad * xhat
+    dweight = ones @ product
+    scale = 1.0 / columns.shape[0] if weight is None else weight * (1.0 / columns.shape[0])
+    dxhat = grad if weight is None else grad * weight
+    dx = _small_dx(dxhat, xhat, dbias * scale, dweight * scale, std)
     return dx, (None if weight is None else dweight), dbias
 
 
@@ -99,15 +137,16 @@ def small_rows_backward(
 def layer_norm_backward_rows(
     grad: np.ndarray, rows: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Layer norm's gradients for ``(M, K)`` rows: ``(dx, dweight, dbias)``, the last two float64 ``(K,)``.
+    """Layer norm's gradients for ``(M, K)`` rows: ``(dx, dweight, dbias)``, the last two ``(K,)``.
+
+    The parameter gradients are float64, or x's dtype for one small block (``small_rows_backward``).
 
     ``dweight = sum_i dy (x - mean) rstd`` and ``dbias = sum_i dy`` are
     gemv products, accumulated in float64 across blocks; dweight is None
     without a weight.
     """
     if rows.size <= SMALL_ELEMENTS:
-        dx, dweight, dbias = small_rows_backward(grad, rows, weight, eps, per_row=False)
-        return dx.astype(rows.dtype), dweight, dbias
+        return small_rows_backward(grad, rows, weight, eps)
     count, length = rows.shape
     dtype = rows.dtype
     dx = np.empty(rows.shape, dtype)
@@ -154,7 +193,6 @@ def layer_norm_backward_rows(
     return dx, dweight, dbias
 
 
-@unbuffered_loops
 def _channel_sums(
     grad: np.ndarray, x: np.ndarray, center: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -164,20 +202,30 @@ def _channel_sums(
     product per (sample, channel) row of ``S`` values, summed over samples.
     ``x - center`` is written to a block-sized scratch only when a center is given.
     """
+    if x.ndim > 2:
+        return _spatial_channel_sums(grad, x, center)
+    samples, channels = x.shape
+    dtype = x.dtype
+    step = max(1, min(1024, BLOCK_ELEMENTS // channels))
+    ones = constant_vector(min(step, samples), dtype, 1.0)
+    sum_dy, sum_product = np.zeros(channels), np.zeros(channels)
+    centered = None if center is None else np.empty((min(step, samples), channels), dtype)
+    for start in range(0, samples, step):
+        x_block, dy_block = x[start : start + step], grad[start : start + step]
+        if center is not None:
+            x_block = np.subtract(x_block, center, out=centered[: x_block.shape[0]])
+        sum_dy += ones[: x_block.shape[0]] @ dy_block
+        sum_product += np.einsum("ij,ij->j", dy_block, x_block)
+    return sum_dy, sum_product
+
+
+@unbuffered_loops  # (the per-row center broadcasts over rows of S values)
+def _spatial_channel_sums(
+    grad: np.ndarray, x: np.ndarray, center: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_channel_sums`` of ``(N, C, *S)``."""
     samples, channels = x.shape[:2]
     dtype = x.dtype
-    if x.ndim == 2:
-        step = max(1, min(1024, BLOCK_ELEMENTS // channels))
-        ones = constant_vector(min(step, samples), dtype, 1.0)
-        sum_dy, sum_product = np.zeros(channels), np.zeros(channels)
-        centered = None if center is None else np.empty((min(step, samples), channels), dtype)
-        for start in range(0, samples, step):
-            x_block, dy_block = x[start : start + step], grad[start : start + step]
-            if center is not None:
-                x_block = np.subtract(x_block, center, out=centered[: x_block.shape[0]])
-            sum_dy += ones[: x_block.shape[0]] @ dy_block
-            sum_product += np.einsum("ij,ij->j", dy_block, x_block)
-        return sum_dy, sum_product
     spatial = x[0, 0].size
     rows, grad_rows = x.reshape(samples * channels, spatial), grad.reshape(samples * channels, spatial)
     row_center = None if center is None else np.tile(center, samples)[:, None]
@@ -194,6 +242,37 @@ def _channel_sums(
     return row_dy.reshape(samples, channels).sum(axis=0), row_product.reshape(samples, channels).sum(axis=0)
 
 
+def _centred_block_backward(
+    grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float, mean: np.ndarray, var: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """``batch_norm_backward_channels`` for one block of centred ``(N, C)`` columns, coefficients in x's dtype.
+
+    ``mean`` and ``var`` come from ``columns.one_pass_moments`` (every mean
+    within ``ONE_PASS_CENTRED`` standard deviations of 0, so
+    ``sum(dy (x - mean)) = sum(dy x) - mean sum(dy)`` cannot cancel). At
+    this size the ~20 calls on ``(C,)`` vectors cost as much as a pass, so
+    they stay in x's dtype (no float64 casts), the sums being float32 anyway.
+    """
+    count = x.shape[0]
+    rstd = np.add(var, eps)
+    np.sqrt(rstd, out=rstd)
+    np.divide(1.0, rstd, out=rstd)
+    sum_dy = constant_vector(count, x.dtype, 1.0) @ grad
+    product = np.einsum("ij,ij->j", grad, x)
+    product -= mean * sum_dy  # sum(dy (x - mean))
+    scale = rstd if weight is None else rstd * weight
+    a = scale * sum_dy
+    a *= 1.0 / count  # rstd * mean(dxhat)
+    p = scale * rstd
+    p *= rstd
+    p *= -1.0 / count
+    p *= product  # -rstd^3 mean(dxhat (x - mean))
+    gamma = p * mean
+    gamma += a
+    dx = per_channel_combination(grad, scale, x, p, np.negative(gamma, out=gamma))
+    return dx, (None if weight is None else np.multiply(rstd, product, out=product)), sum_dy
+
+
 def batch_norm_backward_channels(
     grad: np.ndarray, x: np.ndarray, weight: np.ndarray | None, eps: float
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -202,17 +281,18 @@ def batch_norm_backward_channels(
     Three sweeps over the data: the statistics (``channel_moments``), the
     per-channel sums ``sum(dy)`` and ``sum(dy (x - mean))``, and
     ``dx = alpha dy + beta (x - center) + gamma`` (``per_channel_combination``).
-    dweight and dbias are float64 ``(C,)``; dweight is None without a weight.
+    dweight and dbias are ``(C,)``, float64 (x's dtype for one block of centred columns or a small
+    input); dweight is None without a weight.
     """
-    if x.size <= SMALL_ELEMENTS and x.ndim == 2:
-        dx, dweight, dbias = small_rows_backward(grad.T, x.T, weight, eps, per_row=True)
-        return dx.T.astype(x.dtype, order="C"), dweight, dbias
+    if x.ndim == 2 and small_columns(x):
+        return small_columns_backward(grad, x, weight, eps)
     if x.size <= SMALL_ELEMENTS:
         return small_spatial_backward(grad, x, weight, eps)
-    moments = None
     if x.ndim == 2 and x.shape[0] <= MAX_BLOCK_ROWS and x.size <= BLOCK_ELEMENTS:
-        moments = one_pass_column_moments(x)  # one block of centred columns: nothing written
-    mean, var, count = (*moments, x.shape[0]) if moments is not None else channel_moments(x)
+        moments = one_pass_moments(x)  # one block of centred columns: nothing written
+        if moments is not None:
+            return _centred_block_backward(grad, x, weight, eps, *moments)
+    mean, var, count = channel_moments(x)
     rstd = 1.0 / np.sqrt(var + eps)
     # Centred channels use x itself; otherwise x - hi, hi the mean in x's dtype (exact near it).
     center = None if foldable(mean, var) else mean.astype(x.dtype).astype(np.float64)

@@ -116,7 +116,7 @@ def _combination_columns(
 ) -> np.ndarray:
     """``per_channel_combination`` for ``(N, C)``, through ``_ColumnOps``."""
     dtype = x.dtype
-    alpha, beta, gamma = (v.astype(dtype) for v in (alpha, beta, gamma))
+    alpha, beta, gamma = (v.astype(dtype, copy=False) for v in (alpha, beta, gamma))
     dx = np.empty(x.shape, dtype)
     scratch = np.empty((min(rows_per_block(x.shape[1]), x.shape[0]), x.shape[1]), dtype)
     term_ops = dx_ops = None

@@ -27,7 +27,15 @@ from normquiz.core.moments import (
 )
 from normquiz.core.tiles import ColumnOps as _ColumnOps
 
-__all__ = ["column_moments", "normalize_columns", "one_pass_column_moments"]
+__all__ = [
+    "column_moments",
+    "normalize_columns",
+    "normalize_small_columns",
+    "one_block",
+    "one_pass_moments",
+    "small_columns",
+    "standardize_small_columns",
+]
 
 #: Column sums run in float32 down at most this many rows (error grows with it).
 MAX_BLOCK_ROWS = 1024
@@ -39,6 +47,16 @@ REFERENCE_ROWS = 16
 #: Column data whose mean is within this many standard deviations of 0 is
 #: summed without a reference shift (one pass fewer; see ``_centre_columns``).
 CENTRED = 4.0
+
+
+def one_block(columns: np.ndarray) -> bool:
+    """Whether ``normalize_columns`` treats ``(N, C)`` as one block (its weight and bias then in x's dtype)."""
+    return columns.shape[0] <= rows_per_block(columns.shape[1], max_rows=MAX_BLOCK_ROWS)
+
+
+def small_columns(columns: np.ndarray) -> bool:
+    """Whether ``(N, C)`` takes ``normalize_small_columns``: one small block, where calls cost more than passes."""
+    return columns.size <= SMALL_ELEMENTS and columns.shape[0] <= MAX_BLOCK_ROWS
 
 
 def _centre_columns(
@@ -63,7 +81,7 @@ def _centre_columns(
     if ops is not None:
         shift = average @ columns
         ops(np.subtract, shift, source=True)
-        var = average @ np.square(centered)
+        var = _mean_squares(centered)
         # (ufunc reduce: ndarray.all() adds ~1 us of Python wrapper)
         if np.logical_and.reduce(shift * shift <= CENTRED * CENTRED * var):
             return None, shift, var
@@ -76,7 +94,20 @@ def _centre_columns(
         ops(np.subtract, reference, source=True)
         shift = average @ centered
         ops(np.subtract, shift)
+        return reference, shift, _mean_squares(centered)
     return reference, shift, average @ np.square(centered)
+
+
+def _mean_squares(block: np.ndarray) -> np.ndarray:
+    """``mean(c^2)`` of each column of a block, by ``einsum``: no squared temporary.
+
+    A fresh block-sized temporary costs its page faults on every call
+    (NumPy returns large buffers to the system): batch norm of (64, 4096)
+    took 3.3x the time with ``(1/n) @ np.square(c)``.
+    """
+    squares = np.einsum("ij,ij->j", block, block)
+    squares *= 1.0 / block.shape[0]
+    return squares
 
 
 def _mean(reference: np.ndarray | None, shift: np.ndarray) -> np.ndarray:
@@ -182,49 +213,89 @@ def _column_sums(
     return residual, sum_d2 / count - residual * residual
 
 
-def one_pass_column_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float64 mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows).
+def one_pass_moments(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mean and biased variance of the columns of one block (at most ``MAX_BLOCK_ROWS`` rows), in their dtype.
 
     One pass over the data as it is, nothing written: ``mean = (1/n) @ x``
     (gemv) and ``var = sum(x^2)/n - mean^2`` (``einsum``, no squared
     temporary). Accepted when every column's mean is within
     ``ONE_PASS_CENTRED`` standard deviations of 0, which bounds the
     cancellation (see ``moments.row_block_statistics``); None otherwise.
+    One block's coefficients are computed in its dtype, so no float64 here.
     """
-    count = columns.shape[0]
-    mean = averaging_vector(count, columns.dtype) @ columns
+    mean = averaging_vector(columns.shape[0], columns.dtype) @ columns
     square = mean * mean
     var = np.einsum("ij,ij->j", columns, columns)
-    var *= 1.0 / count
+    var *= 1.0 / columns.shape[0]
     var -= square
     if not np.logical_and.reduce(square <= ONE_PASS_CENTRED**2 * var):
         return None
-    return mean.astype(np.float64), var.astype(np.float64)
+    return mean, var
 
 
 def _fold_one_block(
     columns: np.ndarray, ops: _ColumnOps, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
 ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
-    """Batch norm of one block of centred columns, with an affine: ``out = x * s + t``.
+    """Batch norm of one block of centred columns: ``out = x * s + t``, with or without an affine.
 
-    The statistics of ``one_pass_column_moments``, then ``s = weight / std`` and
-    ``t = bias - mean * s`` fold the whole layer into two passes. Returns the
+    The statistics of ``one_pass_moments``, then ``s = weight / std`` and
+    ``t = bias - mean * s`` fold the whole layer into two passes. The
+    coefficients are computed in x's dtype, like ``weight`` and ``bias``
+    (``batch_norm`` passes them so for one block): a few calls fewer, and
+    ``|mean * s| <= 2 |weight|`` here, so ``t`` cannot cancel. Returns the
     float64 ``(mean, var)`` (None, None unless ``statistics``), or None when
     the check fails and nothing was written.
     """
-    moments = one_pass_column_moments(columns)
+    moments = one_pass_moments(columns)
     if moments is None:
         return None
-    mean64, var64 = moments
-    scale = 1.0 / np.sqrt(var64 + eps)
+    mean, var = moments
+    std = np.add(var, eps)
+    np.sqrt(std, out=std)
+    scale = np.divide(1.0 if weight is None else weight, std, dtype=columns.dtype)
+    shift = mean * scale
+    shift = np.negative(shift, out=shift) if bias is None else np.subtract(bias, shift, dtype=columns.dtype)
+    ops(np.multiply, scale, source=True)
+    ops(np.add, shift, key=2)
+    return (mean.astype(np.float64), var.astype(np.float64)) if statistics else (None, None)
+
+
+def standardize_small_columns(
+    columns: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``xhat = (x - mean) / sqrt(var + eps)`` of each column of one small block (``small_columns``), in the fewest calls.
+
+    Each NumPy call costs about a microsecond there, whatever its size: the
+    exact two-pass of ``_centre_columns`` written out, the output allocated
+    by the first subtraction, then a division by the standard deviation.
+    Returns ``(xhat, reference, shift, var, std)``: mean ``= reference + shift``.
+    """
+    average = averaging_vector(columns.shape[0], columns.dtype)
+    reference = columns[0]
+    xhat = np.subtract(columns, reference)  # exact near the first row (Sterbenz)
+    shift = average @ xhat
+    xhat -= shift
+    var = average @ np.square(xhat)
+    std = np.add(var, eps)
+    np.sqrt(std, out=std)
+    xhat /= std
+    return xhat, reference, shift, var, std
+
+
+def normalize_small_columns(
+    columns: np.ndarray, eps: float, weight: np.ndarray | None, bias: np.ndarray | None, statistics: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """``normalize_columns`` for one small block: ``standardize_small_columns``, then weight and bias in place.
+
+    ``weight`` and ``bias`` should have x's dtype (``batch_norm`` passes them
+    so), else every op mixes types.
+    """
+    out, reference, shift, var, _ = standardize_small_columns(columns, eps)
     if weight is not None:
-        scale *= weight
-    shift = -mean64 * scale
+        out *= weight
     if bias is not None:
-        shift += bias
-    ops(np.multiply, scale.astype(columns.dtype), source=True)
-    ops(np.add, shift.astype(columns.dtype), key=2)
-    return (mean64, var64) if statistics else (None, None)
+        out += bias
+    return (out, _mean(reference, shift), var.astype(np.float64)) if statistics else (out, None, None)
 
 
 def normalize_columns(
@@ -236,7 +307,8 @@ def normalize_columns(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Normalize each column of ``columns`` ``(N, C)``: ``(x - mean) / sqrt(var + eps) * weight + bias``.
 
-    Batch norm of ``(N, C)``; ``weight``, ``bias``: float64 ``(C,)`` or None.
+    Batch norm of ``(N, C)``; ``weight``, ``bias``: ``(C,)`` or None, in x's
+    dtype for one block (``one_block``), float64 beyond.
     One block: ``_centre_columns`` leaves ``x - mean`` in the output, scaled
     (and shifted) in place. Larger: ``(x - center) * scale + shift`` per block,
     ``shift = bias - (mean - center) * scale`` (never ``x * scale + ...``,
@@ -245,31 +317,25 @@ def normalize_columns(
     """
     count, width = columns.shape
     dtype = columns.dtype
+    if small_columns(columns):
+        # Skips the block and tile planning: ~1 us, at sizes where the whole call takes ~10.
+        return normalize_small_columns(columns, eps, weight, bias, statistics)
     out = np.empty(columns.shape, dtype)
-    # Small inputs skip the block and tile planning: ~1 us, at sizes where
-    # the whole call takes ~10.
-    small = out.size <= SMALL_ELEMENTS and count <= MAX_BLOCK_ROWS
-    step = count if small else rows_per_block(width, max_rows=MAX_BLOCK_ROWS)
+    step = rows_per_block(width, max_rows=MAX_BLOCK_ROWS)
     if count <= step:
-        ops = None if small else _ColumnOps(columns, out)
-        if ops is not None and (weight is not None or bias is not None):
-            folded = _fold_one_block(columns, ops, eps, weight, bias, statistics)
-            if folded is not None:
-                return out, *folded
+        ops = _ColumnOps(columns, out)
+        folded = _fold_one_block(columns, ops, eps, weight, bias, statistics)
+        if folded is not None:
+            return out, *folded
         reference, shift, var = _centre_columns(columns, out, ops)
         stats = (_mean(reference, shift), var.astype(np.float64)) if statistics else (None, None)
         std = np.add(var, eps, out=var)  # var is no longer needed
         np.sqrt(std, out=std)
         # Dividing costs what multiplying does here, and saves a reciprocal.
-        scale, ufunc = (std, np.divide) if weight is None else ((weight / std).astype(dtype), np.multiply)
-        if ops is None:
-            ufunc(out, scale, out=out)
-            if bias is not None:
-                out += bias.astype(dtype)
-        else:
-            ops(ufunc, scale)
-            if bias is not None:
-                ops(np.add, bias.astype(dtype))
+        scale, ufunc = (std, np.divide) if weight is None else (np.divide(weight, std, dtype=dtype), np.multiply)
+        ops(ufunc, scale)
+        if bias is not None:
+            ops(np.add, bias.astype(dtype, copy=False))
         return out, *stats
     mean, var, center = column_moments(columns, out)
     scale = 1.0 / np.sqrt(var + eps)

@@ -15,8 +15,8 @@ import numpy as np
 
 from normquiz.core import _checks
 from normquiz.core.channels import foldable, per_channel_affine
-from normquiz.core.columns import normalize_columns
-from normquiz.core.moments import normalize_rows
+from normquiz.core.columns import normalize_columns, one_block
+from normquiz.core.moments import SMALL_ELEMENTS, normalize_rows, normalize_small_rows
 from normquiz.core.statistics import batch_count, channel_moments, group_rows, instance_rows, layer_rows
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
@@ -113,10 +113,16 @@ def batch_norm(
         running_mean, running_var = _checks.running_buffers(
             running_mean, running_var, channels, updated=bool(training), function="batch_norm", meaning=meaning
         )
+    # One block of (N, C) is computed in x's dtype (a cast of a coefficient
+    # vector is a call, and calls are the cost there); the others fold the
+    # parameters into float64 coefficients.
+    parameter_dtype = _FLOAT64
+    if (weight is not None or bias is not None) and training and valid is None and x.ndim == 2 and one_block(x):
+        parameter_dtype = x.dtype
     if weight is not None:
-        weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, _FLOAT64)
+        weight = _checks.optional_parameter(weight, (channels,), "weight", meaning, parameter_dtype)
     if bias is not None:
-        bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, _FLOAT64)
+        bias = _checks.optional_parameter(bias, (channels,), "bias", meaning, parameter_dtype)
     eps = _checks.positive_eps(eps, "batch_norm", allow_zero=not training)
     if training:
         if running_mean is not None:
@@ -178,7 +184,10 @@ def layer_norm(
     bias = _checks.optional_parameter(bias, shape, "bias", meaning, x.dtype)
     eps = _checks.positive_eps(eps, "layer_norm")
     if len(shape) == 1 and x.ndim == 2:  # already (rows, K): skip the reshapes (~0.5 us of ~10 at (8, 16))
-        out, _, _ = normalize_rows(x, eps, weight=weight, bias=bias)
+        if 0 < x.size <= SMALL_ELEMENTS:  # straight to the one-block kernel: no keywords, no wrapper
+            out = normalize_small_rows(x, eps, weight, bias)[0]
+        else:
+            out, _, _ = normalize_rows(x, eps, weight=weight, bias=bias)
         return out if out.dtype == out_dtype else out.astype(out_dtype)
     size = math.prod(shape)
     out, _, _ = normalize_rows(

@@ -46,6 +46,8 @@ __all__ = [
     "row_block_statistics",
     "row_moments",
     "normalize_rows",
+    "normalize_small_rows",
+    "standardize_small_rows",
     "combine_moments",
     "unbuffered_loops",
 ]
@@ -210,6 +212,44 @@ def row_moments(rows: np.ndarray, *, center: bool = True) -> tuple[np.ndarray, n
     return mean, var
 
 
+def standardize_small_rows(
+    rows: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``xhat = (x - mean) / sqrt(var + eps)`` of each row of one small ``(M, K)`` block, in the fewest calls.
+
+    For at most ``SMALL_ELEMENTS`` values, where each NumPy call costs about
+    a microsecond whatever its size: the exact two-pass of
+    ``row_block_moments`` written out (the output allocated by the first
+    subtraction, no block loop, no check), then a division by the standard
+    deviation. Returns ``(xhat, reference, shift, var, std)``, the
+    statistics as ``row_block_moments`` gives them and ``std`` of shape ``(M,)``.
+    """
+    xhat = np.subtract(rows, rows[:, :1])  # exact near the first value (Sterbenz)
+    average = averaging_vector(rows.shape[1], rows.dtype)
+    shift = np.vecdot(xhat, average)
+    xhat -= shift[:, None]
+    var = np.square(xhat) @ average
+    std = np.add(var, eps)
+    np.sqrt(std, out=std)
+    xhat /= std[:, None]
+    return xhat, rows[:, :1], shift, var, std
+
+
+def normalize_small_rows(
+    rows: np.ndarray, eps: float, weight: np.ndarray | None = None, bias: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``normalize_rows`` for one small block: ``standardize_small_rows``, then weight and bias in place.
+
+    Returns ``(out, reference, shift, var)``.
+    """
+    out, reference, shift, var, _ = standardize_small_rows(rows, eps)
+    if weight is not None:
+        out *= weight
+    if bias is not None:
+        out += bias
+    return out, reference, shift, var
+
+
 @unbuffered_loops
 def normalize_rows(
     rows: np.ndarray,
@@ -231,14 +271,17 @@ def normalize_rows(
     statistics (float64, ``(M,)``) only when ``statistics`` is true, else None.
     """
     count, length = rows.shape
+    if center and 0 < rows.size <= SMALL_ELEMENTS:
+        out, reference, shift, var = normalize_small_rows(rows, eps, weight, bias)
+        return (out, _mean64(reference, shift), var.astype(np.float64)) if statistics else (out, None, None)
     out = np.empty(rows.shape, dtype=rows.dtype)
     if out.size == 0:  # no rows, or empty rows: nothing to normalize (as in PyTorch)
         return (out, *empty_row_moments(count, center=center)) if statistics else (out, None, None)
     mean = var = None
     if statistics:
         mean, var = np.zeros(count), np.empty(count)
-    # Small inputs (one block) take the two-pass route and divide by the
-    # standard deviation: the fewest NumPy calls, which dominate there.
+    # Small inputs (one block; RMS norm here, centred ones returned above)
+    # divide by the root mean square: the fewest NumPy calls, which dominate there.
     small = out.size <= SMALL_ELEMENTS
     step = count if small else rows_per_block(length)
     ops = None
@@ -249,8 +292,6 @@ def normalize_rows(
             block_var = np.vecdot(block, block)
             block_var *= 1.0 / length
             reference = None
-        elif small:
-            reference, shift, block_var = row_block_moments(block, out_block)
         else:
             reference, shift, block_var = row_block_statistics(block, out_block)
         if statistics:

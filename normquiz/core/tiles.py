@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LONG_LOOP", "ColumnOps"]
+__all__ = ["LONG_LOOP", "MIN_GROUPS", "ColumnOps"]
 
 #: Inner-loop length from which NumPy's elementwise loops run at full speed
 #: (float32, measured): broadcasting a per-column vector over ``(N, C)`` runs
 #: one loop per row, up to 1.5x slower per element for rows shorter than this
 #: ((64, 512): 6.3 against 4.2 us), so ``ColumnOps`` views k rows as one.
 LONG_LOOP = 8192
+
+#: Tiles pay from this many groups of rows: a fresh tile costs a broadcast
+#: copy of one group plus Python, so with fewer groups it loses. Measured
+#: interleaved, float32, the whole layer, 4 against 2 groups required:
+#: (256, 64) (2 groups) batch norm 2-3% and its backward 15% faster without
+#: tiles; (64, 512) (4 groups) 4-8% faster with them (its backward from 7%
+#: slower to 30% faster over three runs: the noise of a shared machine).
+MIN_GROUPS = 4
 
 
 class ColumnOps:
@@ -40,8 +48,7 @@ class ColumnOps:
         self.tiles = {} if like is None else like.tiles  # key -> [tile, flat view, vector it holds]
         count, width = out.shape
         rows = -(-LONG_LOOP // width)
-        # Filling a tile costs about an op on it, so it must cover at least two.
-        if width >= LONG_LOOP or count < 2 * rows:
+        if width >= LONG_LOOP or count < MIN_GROUPS * rows:
             return
         full, length = count - count % rows, rows * width
         self.shape = (rows, width)

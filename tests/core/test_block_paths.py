@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from normquiz.core import batch_norm, batch_norm_backward, layer_norm, layer_norm_backward
-
-EPS = 1e-5
+from tests.core.reference import formula as _reference
 
 
 def _data(shape: tuple[int, ...], kind: str, feature_axis: int, seed: int = 0) -> np.ndarray:
@@ -26,19 +25,6 @@ def _data(shape: tuple[int, ...], kind: str, feature_axis: int, seed: int = 0) -
         offsets = np.where(np.arange(shape[feature_axis]) % 3 == 0, 1e4, 0.0)
         x += offsets.reshape([-1 if a == feature_axis else 1 for a in range(len(shape))])
     return x.astype(np.float32)
-
-
-def _reference(x: np.ndarray, dy: np.ndarray, axes: tuple[int, ...], weight, bias, shared: tuple[int, ...]):
-    """Forward y and backward (dx, dweight, dbias) as written, in float64."""
-    x, dy = x.astype(np.float64), dy.astype(np.float64)
-    mean = x.mean(axis=axes, keepdims=True)
-    rstd = 1 / np.sqrt(x.var(axis=axes, keepdims=True) + EPS)
-    xhat = (x - mean) * rstd
-    w = 1.0 if weight is None else weight.astype(np.float64)
-    y = xhat * w + (0.0 if bias is None else bias)
-    dxhat = dy * w
-    dx = rstd * (dxhat - dxhat.mean(axis=axes, keepdims=True) - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
-    return y, dx, (dy * xhat).sum(axis=shared), dy.sum(axis=shared)
 
 
 def _relative(actual: np.ndarray, expected: np.ndarray) -> float:
