@@ -175,9 +175,10 @@ async def time_answers(count: int) -> tuple[list[float], list[float]]:
             while isinstance(app.screen, quiz.QuizScreen) and app.screen.run.current is not None:
                 screen = app.screen
                 question = screen.run.current.question
-                if isinstance(question, m.OpenQuestion):
+                if isinstance(question, m.OpenQuestion):  # written, then one key point ticked
                     await pilot.press("a", "ctrl+s")
                     await pilot.pause()
+                    await pilot.press("1")
                 elif isinstance(question, (m.NumericQuestion, m.ShortAnswerQuestion, m.ComputedQuestion)):
                     await pilot.press("1")
                 elif not isinstance(question, (m.OrderingQuestion, m.MultipleChoiceQuestion)):

@@ -8,6 +8,7 @@ comes about as fast as a bare Textual app's.
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import threading
 import time
@@ -239,6 +240,10 @@ class NormquizApp(App[None]):
 
         self.bank = result
         self.bank_summary = BankSummary.of(result)
+        if not reloaded:
+            # What is alive now (modules, the bank, the home screen) stays for the whole run: out
+            # of the cyclic collector's sight, its full collections scan only what came after.
+            gc.freeze()
         if not reloaded and self.store is not None:
             from normquiz.study.resume import resumable
 

@@ -6,6 +6,7 @@ presses; what is correct, what comes next and what is saved is decided there.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from textual import on
@@ -29,6 +30,7 @@ from normquiz.tui.screens.quiz_choices import LearnerChoices
 from normquiz.tui.widgets.answers import AnswerSubmitted, KeyPointChecklist, WrittenAnswer
 from normquiz.tui.widgets.footer import KeysFooter
 from normquiz.tui.widgets.question_parts import HOW_TO_ANSWER, RATINGS, TYPE_NAMES, answer_widget, progress_bar
+from normquiz.tui.widgets.releases import release_removed_widgets
 from normquiz.tui.widgets.verdict import MarkdownText, verdict_markdown, verdict_title
 
 TICK_SECONDS = 0.25
@@ -118,6 +120,7 @@ class QuizScreen(LearnerChoices, Screen[None]):
         self.query_one("#prompt", Markdown).update(self.run.prompt(item))
         for area in ("#answer", "#assess"):
             await self.query_one(area).remove_children()
+        release_removed_widgets(self)  # or the last question's widgets stay alive (see releases)
         self.query_one("#verdict").display = False
         self._set_text("#error", None)
         self._set_text("#hints", None)
@@ -138,6 +141,10 @@ class QuizScreen(LearnerChoices, Screen[None]):
         widget.focus()
         self.query_one("#body", VerticalScroll).scroll_home(animate=False)
         self.update_status()
+        # The last question's widgets are cyclic garbage: collect them while the learner reads
+        # this one, not in a full collection Python would start later, perhaps between the
+        # answer key and the verdict (with a session's garbage, 100-200 ms by its end).
+        self.call_after_refresh(gc.collect)
 
     def _set_text(self, selector: str, text: Content | str | None) -> None:
         widget = self.query_one(selector, Static)

@@ -4,6 +4,9 @@ Textual's Footer rebuilds all its key widgets whenever a screen's bindings may
 have changed, which is at every focus change: a verdict (the answer disabled,
 "Next" focused) rebuilt it two or three times, 20-60 ms each on a busy machine,
 the largest part of the key-press-to-verdict time.
+
+A rebuild also forgets the watchers the old keys left on the footer (see
+``normquiz.tui.widgets.releases``), or every rebuild's keys would stay alive.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 
 from textual.screen import Screen
 from textual.widgets import Footer
+
+from normquiz.tui.widgets.releases import forget_removed_watchers
 
 
 class KeysFooter(Footer):
@@ -42,3 +47,5 @@ class KeysFooter(Footer):
         if shown != self._shown:
             self._shown = shown
             await self.recompose()
+            forget_removed_watchers(self)
+
