@@ -46,35 +46,57 @@ def compile_normquiz() -> None:
     compileall.compile_dir(os.path.dirname(normquiz.__file__), quiet=1)
 
 
+class _Spawned:
+    """A process on a pseudo-terminal of its own: its pid, the terminal's other end, when it started,
+    and (once it is gone) its exit status and CPU seconds."""
+
+    def __init__(self, command: Sequence[str], size: tuple[int, int], env: Mapping[str, str] | None) -> None:
+        self.command = list(command)
+        self.size = size
+        self.env = dict(env or os.environ)
+        self.status = 0
+        self.cpu = 0.0
+
+    def __enter__(self) -> _Spawned:
+        self.master, slave = os.openpty()
+        columns, lines = self.size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        self.started = time.perf_counter()
+        self.pid = subprocess.Popen(self.command, stdin=slave, stdout=slave, stderr=slave, env=self.env,
+                                    start_new_session=True, close_fds=True).pid
+        os.close(slave)
+        return self
+
+    def read(self, timeout: float) -> bytes | None:
+        """What the process wrote next (b"" once it is gone), or None if nothing came in ``timeout`` s."""
+        ready, _, _ = select.select([self.master], [], [], max(0.0, timeout))
+        if not ready:
+            return None
+        try:
+            return os.read(self.master, 1 << 16)
+        except OSError:  # the other end closed: the process is gone
+            return b""
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)  # the whole session: nothing outlives a measurement
+        except ProcessLookupError:
+            pass
+        _, status, usage = os.wait4(self.pid, 0)
+        self.status = os.waitstatus_to_exitcode(status)
+        self.cpu = usage.ru_utime + usage.ru_stime
+        os.close(self.master)
+
+
 def run_on_terminal(command: Sequence[str], *, size: tuple[int, int] = (100, 30),
                     env: Mapping[str, str] | None = None, timeout: float = 600.0) -> int:
     """Run ``command`` on a terminal of its own until it exits; its exit status."""
-    master, slave = os.openpty()
-    columns, lines = size
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
-    process = subprocess.Popen(list(command), stdin=slave, stdout=slave, stderr=slave, env=dict(env or os.environ),
-                               start_new_session=True, close_fds=True)
-    os.close(slave)
-    deadline = time.perf_counter() + timeout
-    try:
-        while time.perf_counter() < deadline:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if ready:
-                try:
-                    if not os.read(master, 1 << 16):
-                        break
-                except OSError:  # the other end closed: the process is gone
-                    break
-        else:
-            raise RuntimeError(f"{command[0]} ran past {timeout:.0f} s")
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        code = process.wait()
-        os.close(master)
-    return code
+    with _Spawned(command, size, env) as spawned:
+        deadline = spawned.started + timeout
+        while (chunk := spawned.read(1.0)) != b"":
+            if chunk is None and time.perf_counter() > deadline:
+                raise RuntimeError(f"{command[0]} ran past {timeout:.0f} s")
+    return spawned.status
 
 
 def time_on_terminal(command: Sequence[str], patterns: Sequence[str], *, size: tuple[int, int] = (100, 30),
@@ -86,39 +108,19 @@ def time_on_terminal(command: Sequence[str], patterns: Sequence[str], *, size: t
     steadier than wall time on a shared machine. Raises RuntimeError with the
     visible output when the process exits or times out first.
     """
-    master, slave = os.openpty()
-    columns, lines = size
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     compiled = [re.compile(pattern) for pattern in patterns]
-    started = time.perf_counter()
-    process = subprocess.Popen(list(command), stdin=slave, stdout=slave, stderr=slave, env=dict(env or os.environ),
-                               start_new_session=True, close_fds=True)
-    os.close(slave)
     output = bytearray()
     seen: list[float] = []
-    try:
-        deadline = started + timeout
+    with _Spawned(command, size, env) as spawned:
+        deadline = spawned.started + timeout
         while len(seen) < len(compiled):
-            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.perf_counter()))
-            if not ready:
-                raise RuntimeError(f"timed out; the terminal showed: {visible_text(bytes(output))[-500:]!r}")
-            try:
-                chunk = os.read(master, 1 << 16)
-            except OSError:  # the other end closed: the process is gone
-                chunk = b""
+            chunk = spawned.read(deadline - time.perf_counter())
             arrived = time.perf_counter()
             if not chunk:
-                raise RuntimeError(f"{command[0]} exited; the terminal showed: {visible_text(bytes(output))[-500:]!r}")
+                what = "timed out" if chunk is None else f"{command[0]} exited"
+                raise RuntimeError(f"{what}; the terminal showed: {visible_text(bytes(output))[-500:]!r}")
             output += chunk
             text = visible_text(bytes(output))
             while len(seen) < len(compiled) and compiled[len(seen)].search(text):
-                seen.append(arrived - started)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        os.close(master)
-    return Timing(seen, usage.ru_utime + usage.ru_stime)
+                seen.append(arrived - spawned.started)
+    return Timing(seen, spawned.cpu)

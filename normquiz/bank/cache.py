@@ -23,9 +23,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from normquiz.bank.cache_files import default_cache_dir, rules_fingerprint, write_atomically
+from normquiz.bank.cache_files import default_cache_dir, rules_fingerprint
 from normquiz.bank.model import Question
 from normquiz.bank.placed import PlacedQuestion
+from normquiz.files import write_atomically
 
 CACHE_FILE_NAME = "bank-cache.json"
 # A file changed less than this long before it was looked at may change again

@@ -4,14 +4,14 @@ Two files in the user's cache directory (platformdirs' ``user_cache_dir``, or
 ``$NORMQUIZ_CACHE_DIR``): the validated questions (:mod:`normquiz.bank.cache`)
 and the bank's summary for the home screen (:mod:`normquiz.bank.summary`).
 Both are trusted only for the normquiz version and the exact source of the
-bank's modules, which define the schema and every rule. This module imports
+code that checks files (see :func:`rules_fingerprint`). This module imports
 no pydantic: the summary is read before the app's questions are.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -36,8 +36,13 @@ def _rule_sources() -> list[Path]:
             package / "vocabulary.py"]
 
 
+@functools.cache
 def rules_fingerprint() -> str:
-    """The normquiz version and a checksum of the code that decides validity and the schema."""
+    """The normquiz version and a checksum of the code that decides validity and the schema.
+
+    Once per process (a start needs it three times): it is the code this process
+    runs, whatever happens to the files afterwards.
+    """
     from normquiz import __version__
 
     # Every such module, not a chosen few: a rule added in a new module must drop the
@@ -53,20 +58,3 @@ def rules_fingerprint() -> str:
             source = b"unreadable"
         checksum = zlib.crc32(module.relative_to(package).as_posix().encode() + b"\0" + source, checksum)
     return f"{CACHE_FORMAT}-{__version__}-{checksum:08x}"
-
-
-def write_atomically(path: Path, text: str) -> bool:
-    """``text`` into ``path`` whole or not at all (a temporary file, then a rename); False if it cannot be."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
-        return False  # a read-only or full disk: the next start reads the files again
-    return True

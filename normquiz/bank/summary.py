@@ -22,8 +22,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from normquiz.bank.cache_files import default_cache_dir, rules_fingerprint, write_atomically
+from normquiz.bank.cache_files import default_cache_dir, rules_fingerprint
 from normquiz.bank.discovery import find_question_files
+from normquiz.files import write_atomically
 
 if TYPE_CHECKING:
     from normquiz.bank.problem import Problem
@@ -78,7 +79,7 @@ class BankSummary(NamedTuple):  # not a frozen dataclass: made before the first 
         return {question.id: (question.level, list(question.tags)) for question in self.questions}
 
 
-def summary_text(paths: Sequence[str | os.PathLike[str]], files: list[list[Any]], summary: BankSummary) -> str:
+def _summary_text(paths: Sequence[str | os.PathLike[str]], files: list[list[Any]], summary: BankSummary) -> str:
     return json.dumps({
         "fingerprint": rules_fingerprint(),
         "paths": [os.path.abspath(path) for path in paths],
@@ -103,7 +104,7 @@ def write_summary(paths: Sequence[str | os.PathLike[str]], files: list[list[Any]
         except OSError:
             pass
         return
-    text = summary_text(paths, files, BankSummary.of(result))
+    text = _summary_text(paths, files, BankSummary.of(result))
     try:
         if path.read_text(encoding="utf-8") == text:
             return

@@ -9,10 +9,10 @@ textual here: the app reads and writes a :class:`Settings`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+from normquiz.files import write_atomically
 
 SETTINGS_FILENAME = "settings.json"
 
@@ -37,15 +37,5 @@ def load_settings(folder: Path) -> Settings:
 
 
 def save_settings(folder: Path, settings: Settings) -> bool:
-    """Write ``settings`` to ``folder`` (whole or not at all: a temporary file, then a rename);
-    False when the folder cannot be written."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=".settings-",
-                                         suffix=".json", delete=False) as file:
-            json.dump(asdict(settings), file, indent=2)
-            temporary = Path(file.name)
-        os.replace(temporary, folder / SETTINGS_FILENAME)
-    except OSError:
-        return False
-    return True
+    """Write ``settings`` to ``folder`` (whole or not at all); False when the folder cannot be written."""
+    return write_atomically(folder / SETTINGS_FILENAME, json.dumps(asdict(settings), indent=2))

@@ -137,6 +137,7 @@ def test_the_rules_fingerprint_covers_the_code_that_decides_validity(monkeypatch
     package = Path(cache_files.__file__).resolve().parent.parent
     names = {path.relative_to(package).as_posix() for path in cache_files._rule_sources()}
     assert {"bank/loader.py", "bank/exercises/catalogue.py", "core/__init__.py", "vocabulary.py"} <= names
+    cache_files.rules_fingerprint.cache_clear()  # computed once per process
     before = cache_files.rules_fingerprint()
     real = Path.read_bytes
 
@@ -144,4 +145,8 @@ def test_the_rules_fingerprint_covers_the_code_that_decides_validity(monkeypatch
         return real(path) + (b"# edited\n" if path.name == "vocabulary.py" else b"")
 
     monkeypatch.setattr(Path, "read_bytes", edited)
+    cache_files.rules_fingerprint.cache_clear()
     assert cache_files.rules_fingerprint() != before
+    monkeypatch.undo()
+    cache_files.rules_fingerprint.cache_clear()
+    assert cache_files.rules_fingerprint() == before
