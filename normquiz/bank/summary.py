@@ -69,7 +69,13 @@ class BankSummary(NamedTuple):  # not a frozen dataclass: made before the first 
         return Counter(question.level for question in self.questions if question.type != "code")
 
     def tag_counts(self) -> Counter[str]:
-        return Counter(tag for question in self.questions for tag in question.tags)
+        """Questions per tag that a quiz on the tag asks (as ``quiz_level_counts``, no exercises)."""
+        return Counter(tag for question in self.questions if question.type != "code" for tag in question.tags)
+
+    def tag_level_counts(self, tag: str) -> Counter[str]:
+        """The questions a quiz on ``tag`` asks, per level."""
+        return Counter(question.level for question in self.questions
+                       if question.type != "code" and tag in question.tags)
 
     def type_count(self, kind: str) -> int:
         return sum(question.type == kind for question in self.questions)

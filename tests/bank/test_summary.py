@@ -47,6 +47,22 @@ def test_the_built_in_banks_summary_counts_what_the_home_screen_counts(cache_dir
     assert read.type_count("code") == len(result.questions) - len(quiz_questions) > 0
 
 
+def test_each_topics_count_is_what_a_quiz_on_it_asks(cache_dir: Path) -> None:
+    """The home screen lists topics with these counts; a topic's quiz leaves the exercises out."""
+    from normquiz.paths import bank_paths
+    from normquiz.study.session import SessionOptions, select_questions
+
+    result = load_bank()
+    read = read_summary(bank_paths())
+    assert read is not None
+    exercise_tags = {tag for question in result.questions if question.type == "code" for tag in question.tags}
+    assert exercise_tags  # else this test checks nothing about exercises
+    for tag in {tag for question in result.questions for tag in question.tags}:
+        asked = select_questions(result.questions, SessionOptions(tags=frozenset({tag})))
+        assert read.tag_counts()[tag] == len(asked), tag
+        assert read.tag_level_counts(tag) == Counter(question.level for question in asked), tag
+
+
 def test_no_summary_before_a_load_nor_for_other_paths(cache_dir: Path, bank: Path, tmp_path: Path) -> None:
     assert summary(bank) is None
     load(bank)

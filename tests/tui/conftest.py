@@ -164,10 +164,11 @@ async def finish_quiz(pilot: Pilot[Any]) -> None:
 
 
 def visible_text(app: Any) -> str:
-    """The text of the current screen's visible Statics, Labels, Markdown and option lists,
+    """The text of the current screen's visible Statics, Labels, Markdown, option and pick lists,
     spaces normalized."""
     from textual.widgets import Markdown, OptionList, Static
 
+    from normquiz.tui.widgets.picklist import PickList
     from normquiz.tui.widgets.verdict import MarkdownText
 
     parts = []
@@ -178,6 +179,6 @@ def visible_text(app: Any) -> str:
             parts.append(widget.source)
         elif isinstance(widget, Static):
             parts.append(str(widget.visual))
-        elif isinstance(widget, OptionList):
+        elif isinstance(widget, (OptionList, PickList)):
             parts.extend(str(option.prompt) for option in widget.options)
     return " ".join(" ".join(parts).split())

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
-
 from normquiz.study.request import QuizRequest
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.tui.screens.quiz import QuizScreen
+from normquiz.tui.widgets.picklist import PickList
 from tests.tui.conftest import answer, current_question, finish_quiz, ready, visible_text
 
 
@@ -75,7 +74,7 @@ async def test_suspend_from_the_quiz_and_unsuspend_from_home(make_app, store) ->
         await pilot.pause()
         assert not {"t-single", "t-tf"} & set(session_ids(app))
         await home_after_summary(pilot)
-        menu = app.screen.query_one("#menu", OptionList)
+        menu = app.screen.query_one("#menu", PickList)
         menu.focus()
         menu.highlighted = menu.get_option_index("unsuspend")
         await pilot.press("enter")

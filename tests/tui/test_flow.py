@@ -220,14 +220,35 @@ async def test_skip_shows_the_answer_as_a_skip_and_the_bar_shows_progress(make_a
     assert [(a.question_id, a.response) for a in store.attempts()] == [("t-single", {"skipped": True})]
 
 
-async def test_home_says_what_mastered_means(make_app) -> None:
+async def test_under_the_lists_home_says_what_the_highlighted_entry_does(make_app) -> None:
     from normquiz.progress import MASTERY_STABILITY_DAYS
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        note = str(app.screen.query_one("#mastered-means").render())
-        assert note.startswith("mastered:") and f"{MASTERY_STABILITY_DAYS:g} days" in note
+
+        def about() -> str:
+            return " ".join(str(app.screen.query_one("#about").render()).split())
+
+        assert about().startswith("mastered:") and f"{MASTERY_STABILITY_DAYS:g} days" in about()
+        menu = app.screen.query_one("#menu")
+        menu.highlighted = menu.get_option_index("interview")
+        await pilot.pause()
+        assert about().startswith("Mixed levels, a countdown per question")
+        await pilot.press("t", "down")  # the second topic
+        await pilot.pause()
+        topics = app.screen.query_one("#topics")
+        tag = topics.highlighted_option.id.partition(":")[2]
+        count = int(str(topics.highlighted_option.prompt).split()[-1])
+        assert about().startswith(f"A quiz on {tag}: {count} question")
+        await pilot.press("d", "down")
+        await pilot.pause()
+        from normquiz.bank.demos import DEMOS
+
+        assert about() == list(DEMOS.values())[1].description
+        await pilot.press("shift+tab", "shift+tab")  # back to the menu: its entry again
+        await pilot.pause()
+        assert about().startswith("Mixed levels")
 
 
 async def test_after_an_open_question_the_learner_rates_the_recall(make_app, store) -> None:
@@ -273,6 +294,7 @@ async def test_a_quiz_quit_mid_way_is_offered_again_on_the_next_start(make_app, 
         menu = again.screen.query_one("#menu")
         assert menu.highlighted == menu.get_option_index("resume")
         assert "1 of 3 done" in str(menu.get_option("resume").prompt)
+        assert str(again.screen.query_one("#about").render()).startswith("Carry on with the quiz you left")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(again.screen, QuizScreen)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import OptionList
 
+from normquiz.tui.widgets.picklist import PickList
 from tests.tui.conftest import QuizApp, ready
 
 HOUR_NS = 3600 * 10**9
@@ -27,7 +27,7 @@ def aged_content(content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def texts(app: QuizApp, selector: str) -> list[str]:
-    options = app.screen.query_one(selector, OptionList)
+    options = app.screen.query_one(selector, PickList)
     return [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
 
 
