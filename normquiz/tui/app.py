@@ -163,10 +163,19 @@ class NormquizApp(App[None]):
         the app the classes and colour filter the watcher would give it.
         """
         self.set_reactive(App.theme, theme)
+        self._variables_wanted = True
         self.stylesheet.set_variables(self.get_css_variables())
         dark = self.current_theme.dark
         self.update_classes({f"-theme-{theme}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False)
         self._refresh_truecolor_filter(self.ansi_theme)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables; none for ``App.__init__``'s stylesheet, made before our themes are
+        registered: ``_start_with_theme`` gives it the chosen theme's before anything is parsed
+        (generating a theme's variables is about 1% of a start)."""
+        if not getattr(self, "_variables_wanted", False):
+            return {}
+        return super().get_css_variables()
 
     def watch_theme(self, theme: str) -> None:
         """Remember the theme the learner picks (the command palette's "Change theme")."""

@@ -279,6 +279,11 @@ async def test_the_theme_is_remembered_between_runs(make_app, store) -> None:
     async with again.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert again.theme == "textual-light"
+        from textual.color import Color
+
+        # In its colours from the first frame, not only in name.
+        light = Color.parse(again.get_theme("textual-light").background)
+        assert again.screen.styles.background == light != Color.parse(again.get_theme("normquiz").background)
 
 
 async def test_a_quiz_quit_mid_way_is_offered_again_on_the_next_start(make_app, store) -> None:
