@@ -249,6 +249,11 @@ async def test_under_the_lists_home_says_what_the_highlighted_entry_does(make_ap
         await pilot.press("shift+tab", "shift+tab")  # back to the menu: its entry again
         await pilot.pause()
         assert about().startswith("Mixed levels")
+        await pilot.press("question_mark")  # the help defines mastered too, the same way
+        await pilot.pause()
+        help_text = " ".join(app.screen.query_one("#help-text").source.split())
+        assert "*mastered* (home, stats) when its latest answer was right" in help_text
+        assert f"a stability of {MASTERY_STABILITY_DAYS:g} days or more" in help_text
 
 
 async def test_after_an_open_question_the_learner_rates_the_recall(make_app, store) -> None:

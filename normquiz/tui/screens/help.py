@@ -11,8 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from normquiz.tui.widgets.footer import KeysFooter
+from normquiz.vocabulary import MASTERY_STABILITY_DAYS
 
-HELP_TEXT = """\
+HELP_TEXT = f"""\
 # normquiz keys
 
 **Everywhere**: `?` this help · `ctrl+p` commands (jump to a question, open a demo,
@@ -21,7 +22,8 @@ start a level, the last summary, change the theme) · `r` reload the question fi
 
 **Home**: `enter` starts what is highlighted · `tab` moves between the lists ·
 `v` review due · `i` mock interview · `s` stats · `t` topics · `d` demos ·
-"Last summary" shows the last quiz's summary again.
+"Last summary" shows the last quiz's summary again. The line under the lists
+says what the highlighted entry does.
 
 **Quiz**
 
@@ -59,6 +61,10 @@ topic · `w` show or hide the explanation · `escape` back.
 - **Mock interview**: mixed levels, a countdown per question (when it runs
   out, the answer is submitted as it stands, or skipped); no feedback until
   the summary.
+
+A question is *mastered* (home, stats) when its latest answer was right and
+FSRS expects you to still recall it three weeks later: a stability of
+{MASTERY_STABILITY_DAYS:g} days or more.
 
 Every answer is saved as it is given. Flagged questions are listed by
 `normquiz stats`.
