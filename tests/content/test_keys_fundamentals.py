@@ -9,33 +9,20 @@ answer key is the worst bug the product can have.
 from __future__ import annotations
 
 import math
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
 from normquiz.core import batch_norm, layer_norm, parameter_count
+from tests.content.bank_keys import questions_of
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 FILES = ("batch-norm.yaml", "layer-norm.yaml")
 EPS = 1e-5
 
 
-@cache
-def _questions() -> dict[str, dict[str, Any]]:
-    questions: dict[str, dict[str, Any]] = {}
-    for name in FILES:
-        with open(CONTENT / name, encoding="utf-8") as stream:
-            for question in yaml.safe_load(stream)["questions"]:
-                questions[question["id"]] = question
-    return questions
-
-
 def question(question_id: str) -> dict[str, Any]:
-    return _questions()[question_id]
+    return questions_of(*FILES)[question_id]
 
 
 def assert_numeric_key(question_id: str, value: float) -> None:
@@ -83,7 +70,7 @@ RECOMPUTED_NUMERIC_KEYS |= {
 
 
 def test_every_numeric_key_is_recomputed() -> None:
-    numeric = {qid for qid, q in _questions().items() if q["type"] == "numeric"}
+    numeric = {qid for qid, q in questions_of(*FILES).items() if q["type"] == "numeric"}
     assert numeric == RECOMPUTED_NUMERIC_KEYS
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from normquiz.progress import ProgressStore
 from normquiz.study.quiz_run import QuizRun, build_session
 from normquiz.study.request import QuizRequest
@@ -20,18 +18,6 @@ class Monotonic:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def wall_clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, wall_clock: FakeClock) -> ProgressStore:
-    opened = ProgressStore.open(tmp_path / "data", clock=wall_clock)
-    yield opened
-    opened.close()
 
 
 def start(store: ProgressStore, *ids: str) -> QuizRun:
@@ -56,11 +42,11 @@ def test_undoing_a_first_answer_leaves_no_trace(store: ProgressStore) -> None:
     assert [a.correct for a in store.attempts()] == [True]
 
 
-def test_undo_puts_back_the_schedule_of_the_earlier_answers(store: ProgressStore, wall_clock: FakeClock) -> None:
+def test_undo_puts_back_the_schedule_of_the_earlier_answers(store: ProgressStore, clock: FakeClock) -> None:
     first = start(store, "q-0")
     first.answer(True)
     before = schedule(store)
-    wall_clock.advance(hours=30)
+    clock.advance(hours=30)
     again = start(store, "q-0")
     again.answer(False)
     assert schedule(store) != before
