@@ -13,7 +13,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -39,7 +38,7 @@ from normquiz.tui.messages import (
 )
 from normquiz.tui.screens.home import HomeScreen
 from normquiz.study.request import QuizRequest
-from normquiz.tui.themes import DEFAULT_THEME, THEMES
+from normquiz.tui.themes import RememberedThemeApp
 
 if TYPE_CHECKING:
     from normquiz.bank import LoadResult
@@ -90,7 +89,7 @@ async def _in_daemon_thread(function: Callable[[], T]) -> T:
     return await outcome
 
 
-class NormquizApp(App[None]):
+class NormquizApp(RememberedThemeApp):
     """Quizzes and demos on normalization in deep learning."""
 
     TITLE = "normquiz"
@@ -136,56 +135,9 @@ class NormquizApp(App[None]):
         # What the learner asked for before the questions were read: done once they are.
         self._pending: Callable[[], None] | None = None
         self._started = time.perf_counter()
-        for theme in THEMES:
-            self.register_theme(theme)
         # Before the first styling (a change later restyles everything): the theme chosen last time.
-        self._settings_folder = data_dir if data_dir is not None else (
-            store.path.parent if store is not None and store.path is not None else None)
-        self._start_with_theme(self._saved_theme() or DEFAULT_THEME)
-        self._theme_loaded = True
-
-    # -- settings kept between runs ---------------------------------------------------
-
-    def _saved_theme(self) -> str | None:
-        if self._settings_folder is None:
-            return None
-        from normquiz.study.settings import load_settings
-
-        theme = load_settings(self._settings_folder).theme
-        return theme if theme in self.available_themes else None
-
-    def _start_with_theme(self, theme: str) -> None:
-        """Set the theme before anything is styled, without the restyle a theme change costs.
-
-        Setting ``self.theme`` runs Textual's watcher, which re-parses every
-        stylesheet after the first message (13 ms of a 60 ms start-up). Nothing
-        is parsed yet, so the stylesheet only needs the theme's variables, and
-        the app the classes and colour filter the watcher would give it.
-        """
-        self.set_reactive(App.theme, theme)
-        self._variables_wanted = True
-        self.stylesheet.set_variables(self.get_css_variables())
-        dark = self.current_theme.dark
-        self.update_classes({f"-theme-{theme}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-
-    def get_css_variables(self) -> dict[str, str]:
-        """The theme's variables; none for ``App.__init__``'s stylesheet, made before our themes are
-        registered: ``_start_with_theme`` gives it the chosen theme's before anything is parsed
-        (generating a theme's variables is about 1% of a start)."""
-        if not getattr(self, "_variables_wanted", False):
-            return {}
-        return super().get_css_variables()
-
-    def watch_theme(self, theme: str) -> None:
-        """Remember the theme the learner picks (the command palette's "Change theme")."""
-        if not getattr(self, "_theme_loaded", False) or self._settings_folder is None:
-            return
-        from normquiz.study.settings import load_settings, save_settings
-
-        saved = load_settings(self._settings_folder)
-        if saved.theme != theme:
-            save_settings(self._settings_folder, replace(saved, theme=theme))
+        self.start_in_saved_theme(data_dir if data_dir is not None else (
+            store.path.parent if store is not None and store.path is not None else None))
 
     # -- start-up ----------------------------------------------------------------
 
