@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -64,18 +64,21 @@ class BankSummary(NamedTuple):  # not a frozen dataclass: made before the first 
         return cls(tuple(SummaryQuestion(question.id, question.level, question.type, tuple(question.tags))
                          for question in questions))
 
+    def _quizzed(self) -> Iterator[SummaryQuestion]:
+        """The questions quizzes ask: the coding exercises have their own entry and screen."""
+        return (question for question in self.questions if question.type != "code")
+
     def quiz_level_counts(self) -> Counter[str]:
-        """Questions per level that quizzes ask: the coding exercises have their own entry."""
-        return Counter(question.level for question in self.questions if question.type != "code")
+        """Questions per level that quizzes ask."""
+        return Counter(question.level for question in self._quizzed())
 
     def tag_counts(self) -> Counter[str]:
-        """Questions per tag that a quiz on the tag asks (as ``quiz_level_counts``, no exercises)."""
-        return Counter(tag for question in self.questions if question.type != "code" for tag in question.tags)
+        """Questions per tag that a quiz on the tag asks."""
+        return Counter(tag for question in self._quizzed() for tag in question.tags)
 
     def tag_level_counts(self, tag: str) -> Counter[str]:
         """The questions a quiz on ``tag`` asks, per level."""
-        return Counter(question.level for question in self.questions
-                       if question.type != "code" and tag in question.tags)
+        return Counter(question.level for question in self._quizzed() if tag in question.tags)
 
     def type_count(self, kind: str) -> int:
         return sum(question.type == kind for question in self.questions)
